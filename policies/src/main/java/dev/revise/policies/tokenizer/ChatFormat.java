@@ -1,0 +1,32 @@
+package dev.revise.policies.tokenizer;
+
+import dev.revise.rl.Message;
+import java.util.List;
+
+/**
+ * Renders a multi-turn conversation as the text a causal LM continues. The default is ChatML
+ * ({@code <|im_start|>role\ncontent<|im_end|>\n}), which Qwen2 and SmolLM2 instruct models use.
+ */
+public interface ChatFormat {
+    /** The conversation, followed by the header of the assistant turn to write next. */
+    String render(List<Message> conversation);
+
+    /** Text that ends an assistant turn (a stop string for sampling). */
+    String endOfTurn();
+
+    ChatFormat CHATML = new ChatFormat() {
+        @Override
+        public String render(List<Message> conversation) {
+            StringBuilder sb = new StringBuilder();
+            for (Message m : conversation) {
+                sb.append("<|im_start|>").append(m.role().wireName()).append('\n').append(m.content()).append("<|im_end|>\n");
+            }
+            return sb.append("<|im_start|>assistant\n").toString();
+        }
+
+        @Override
+        public String endOfTurn() {
+            return "<|im_end|>";
+        }
+    };
+}
