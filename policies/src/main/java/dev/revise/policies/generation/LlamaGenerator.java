@@ -177,7 +177,7 @@ public final class LlamaGenerator implements Generator {
         if (params.stopStrings().isEmpty()) {
             return null;
         }
-        String text = tokenizer.decode(Arrays.copyOf(tokens, length), false);
+        String text = tokenizer.decode(Arrays.copyOf(tokens, length), true);
         int cut = -1;
         for (String stop : params.stopStrings()) {
             int at = text.indexOf(stop);

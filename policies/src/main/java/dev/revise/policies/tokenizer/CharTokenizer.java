@@ -21,6 +21,9 @@ import java.util.OptionalInt;
  * as added tokens), so every checkpoint is self-contained and readable by the {@code tokenizers}
  * library; encoding and decoding here run in Java with no native call.
  *
+ * <p>Ids without a token (a model's vocabulary may be larger than its tokenizer's) decode to
+ * nothing, as in Hugging Face tokenizers.
+ *
  * <p>Special tokens ({@code <pad>}, {@code <bos>}, {@code <eos>}, ...) are matched as whole
  * strings before characters. A character outside the vocabulary maps to {@code <unk>}, or is an
  * error if there is none.
@@ -188,7 +191,9 @@ public final class CharTokenizer implements TextTokenizer {
         StringBuilder sb = new StringBuilder(ids.length);
         for (int id : ids) {
             if (id < 0 || id >= byId.length || byId[id] == null) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + byId.length);
+                // Models often have more rows than the tokenizer has tokens; like Hugging Face
+                // tokenizers, such ids decode to nothing.
+                continue;
             }
             if (skipSpecial && specialIds.contains(id)) {
                 continue;

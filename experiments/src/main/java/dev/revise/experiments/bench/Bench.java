@@ -1,0 +1,202 @@
+package dev.revise.experiments.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.revise.policies.DeviceSpec;
+import dev.revise.policies.LlamaPolicy;
+import dev.revise.policies.ModelShapes;
+import dev.revise.policies.model.LlamaConfig;
+import dev.revise.policies.model.LlamaModel;
+import dev.revise.policies.tokenizer.ChatFormat;
+import dev.revise.rl.Prompt;
+import dev.revise.rl.SamplingParams;
+import dev.revise.rl.ScoreOptions;
+import dev.revise.rl.TokenBatch;
+import dev.revise.rl.TokenScores;
+import dev.revise.rl.train.AdamW;
+import dev.revise.rl.train.Scopes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Throughput of the policy on named shapes with random weights: one warm-up run, then the median
+ * of {@code reps} timed runs. The workloads mirror {@code shared/bench/torch_peer.py}:
+ *
+ * <ul>
+ *   <li>{@code train}: forward, token log-prob policy-gradient loss, backward, AdamW; tokens/s =
+ *       batch * seq / step time;
+ *   <li>{@code decode}: prompt tokens then {@code new} sampled tokens at temperature 1 with the KV
+ *       cache; tokens/s = batch * new / (prefill + decode time);
+ *   <li>{@code score}: no-grad token log-probs; tokens/s = batch * seq / time;
+ *   <li>{@code matmul}: a 2048^3 float32 matmul, the machine's GEMM reference in GFLOP/s.
+ * </ul>
+ */
+public final class Bench {
+    /** What to measure. */
+    public record Spec(String shape, String workload, int batch, int seq, int prompt, int newTokens, int threads, int reps) {
+        public Spec {
+            if (!List.of("train", "decode", "score", "matmul").contains(workload)) {
+                throw new IllegalArgumentException("--workload must be train, decode, score or matmul, got '" + workload + "'");
+            }
+            if (batch < 1 || seq < 1 || prompt < 1 || newTokens < 1 || threads < 1 || reps < 1) {
+                throw new IllegalArgumentException("--batch, --seq, --prompt, --new, --threads and --reps must be >= 1");
+            }
+        }
+    }
+
+    private Bench() {}
+
+    public static Map<String, Object> run(Spec spec) {
+        Engine.getInstance(); // loads the native library before the first direct JNI call
+        JniUtils.setNumThreads(spec.threads());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("shape", spec.shape());
+        out.put("workload", spec.workload());
+        if (spec.workload().equals("matmul")) {
+            out.put("threads", spec.threads());
+            out.putAll(matmul(spec));
+            return out;
+        }
+        LlamaConfig config = ModelShapes.named(spec.shape());
+        out.put("params", config.parameterCount());
+        out.put("batch", spec.batch());
+        if (spec.workload().equals("decode")) {
+            out.put("prompt", spec.prompt());
+            out.put("new", spec.newTokens());
+        } else {
+            out.put("seq", spec.seq());
+        }
+        out.put("threads", spec.threads());
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaPolicy policy = new LlamaPolicy(
+                        LlamaModel.random(config, root, DeviceSpec.cpu().toDevice(), 1),
+                        ModelShapes.defaultTokenizer(Math.max(config.vocabSize(), 64)),
+                        null,
+                        ChatFormat.CHATML)) {
+            SplittableRandom rng = new SplittableRandom(7);
+            Runnable work = switch (spec.workload()) {
+                case "train" -> trainStep(policy, spec, rng);
+                case "decode" -> decode(policy, spec, rng);
+                default -> score(policy, spec, rng);
+            };
+            double seconds = medianSeconds(work, spec.reps());
+            double tokens = spec.workload().equals("decode")
+                    ? (double) spec.batch() * spec.newTokens()
+                    : (double) spec.batch() * spec.seq();
+            out.put("seconds", round(seconds, 5));
+            out.put("tokens_per_s", round(tokens / seconds, 1));
+            if (spec.workload().equals("train")) {
+                double flops = trainFlops(config, spec.batch(), spec.seq());
+                out.put("gflop_per_s", round(flops / seconds / 1e9, 2));
+            }
+        }
+        return out;
+    }
+
+    /** 6 x params x tokens for the dense layers plus the attention matmuls (forward and backward). */
+    static double trainFlops(LlamaConfig c, int batch, int seq) {
+        double tokens = (double) batch * seq;
+        double dense = 6.0 * c.parameterCount() * tokens;
+        double attention = 3.0 * 4.0 * c.numHiddenLayers() * batch * (double) seq * seq * c.qDim();
+        return dense + attention;
+    }
+
+    private static Runnable trainStep(LlamaPolicy policy, Spec spec, SplittableRandom rng) {
+        int vocab = policy.config().vocabSize();
+        int[][] rows = randomTokens(rng, spec.batch(), spec.seq() + 1, vocab);
+        float[] advantages = new float[spec.batch() * spec.seq()];
+        for (int i = 0; i < advantages.length; i++) {
+            advantages[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        AdamW adam = new AdamW(policy.manager(), AdamW.Config.defaults());
+        long[] step = {0};
+        return () -> {
+            try (NDManager scope = Scopes.step(policy.manager(), step[0]++)) {
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    TokenScores scores = policy.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY);
+                    NDArray adv = scope.create(advantages, new Shape(spec.batch(), spec.seq()));
+                    NDArray loss = scores.logProbs().mul(adv).mean().neg();
+                    collector.backward(loss);
+                }
+                adam.step(policy.parameters(), 1e-4);
+                policy.parametersUpdated();
+            }
+        };
+    }
+
+    private static Runnable decode(LlamaPolicy policy, Spec spec, SplittableRandom rng) {
+        int[][] rows = randomTokens(rng, spec.batch(), spec.prompt(), policy.config().vocabSize());
+        SamplingParams params = SamplingParams.sample(spec.newTokens());
+        long[] call = {0};
+        return () -> {
+            List<Prompt> prompts = new ArrayList<>();
+            for (int i = 0; i < rows.length; i++) {
+                prompts.add(new Prompt(rows[i], call[0] * 1_000_003L + i));
+            }
+            call[0]++;
+            policy.generator().generate(prompts, params);
+        };
+    }
+
+    private static Runnable score(LlamaPolicy policy, Spec spec, SplittableRandom rng) {
+        int[][] rows = randomTokens(rng, spec.batch(), spec.seq() + 1, policy.config().vocabSize());
+        return () -> {
+            try (NDManager scope = Scopes.named(policy.manager(), "score")) {
+                policy.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
+            }
+        };
+    }
+
+    private static Map<String, Object> matmul(Spec spec) {
+        int n = 2048;
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (NDManager root = NDManager.newBaseManager()) {
+            NDArray a = root.randomUniform(-1, 1, new Shape(n, n));
+            NDArray b = root.randomUniform(-1, 1, new Shape(n, n));
+            double seconds = medianSeconds(() -> {
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0);
+                }
+            }, spec.reps());
+            out.put("n", n);
+            out.put("seconds", round(seconds, 5));
+            out.put("gflop_per_s", round(2.0 * n * n * n / seconds / 1e9, 2));
+        }
+        return out;
+    }
+
+    private static int[][] randomTokens(SplittableRandom rng, int rows, int length, int vocab) {
+        int[][] out = new int[rows][length];
+        for (int[] row : out) {
+            for (int j = 0; j < length; j++) {
+                row[j] = rng.nextInt(vocab);
+            }
+        }
+        return out;
+    }
+
+    static double medianSeconds(Runnable work, int reps) {
+        work.run(); // warm-up
+        double[] times = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            work.run();
+            times[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        Arrays.sort(times);
+        return times[reps / 2];
+    }
+
+    private static double round(double v, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(v * scale) / scale;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.revise.experiments.cli;
+
+import dev.revise.experiments.bench.Bench;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Prints one JSON line of measured throughput (a benchmark, never a test). */
+@Command(name = "bench", description = "Measure throughput of a named shape: one JSON line on stdout.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--shape", defaultValue = "small", description = "tiny, small or smollm2-135m (default: ${DEFAULT-VALUE})")
+    String shape;
+
+    @Option(names = "--workload", required = true, description = "train, decode, score or matmul")
+    String workload;
+
+    @Option(names = "--batch", description = "default: 16 for train/score, 1 for decode")
+    Integer batch;
+
+    @Option(names = "--seq", defaultValue = "128", description = "train/score sequence length (default: ${DEFAULT-VALUE})")
+    int seq;
+
+    @Option(names = "--prompt", defaultValue = "16", description = "decode prompt length (default: ${DEFAULT-VALUE})")
+    int prompt;
+
+    @Option(names = "--new", defaultValue = "128", description = "decode new tokens (default: ${DEFAULT-VALUE})")
+    int newTokens;
+
+    @Option(names = "--threads", defaultValue = "2", description = "intra-op threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--reps", defaultValue = "3", description = "timed repetitions after one warm-up (default: ${DEFAULT-VALUE})")
+    int reps;
+
+    @Override
+    public Integer call() throws Exception {
+        int b = batch != null ? batch : workload.equals("decode") ? 1 : 16;
+        Bench.Spec s = new Bench.Spec(shape, workload, b, seq, prompt, newTokens, threads, reps);
+        spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(Bench.run(s)));
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

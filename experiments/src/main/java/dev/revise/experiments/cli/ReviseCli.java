@@ -1,0 +1,74 @@
+package dev.revise.experiments.cli;
+
+import dev.revise.policies.checkpoint.CheckpointException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code revise} command line (ARCHITECTURE.md section 6). Commands that print JSON keep stdout
+ * to JSON; logs go to stderr. Exit status 0 on success, 2 on bad input with a message naming the
+ * file, key or value, 1 on an internal error.
+ */
+@Command(
+        name = "revise",
+        mixinStandardHelpOptions = true,
+        versionProvider = ReviseCli.Version.class,
+        description = "Train language models to correct their own answers with reinforcement learning.",
+        subcommands = {
+            QuickstartCommand.class,
+            InitCommand.class,
+            LogprobsCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class ReviseCli implements Runnable {
+    /** Exit status for bad input (a file, key or value the user gave). */
+    public static final int BAD_INPUT = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** A configured command line; tests set its out/err writers and call {@code execute}. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new ReviseCli());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            String name = commandLine.getCommandName();
+            if (ex instanceof IllegalArgumentException || ex instanceof CheckpointException
+                    || ex instanceof UncheckedIOException || ex instanceof IOException) {
+                err.println("revise " + name + ": " + ex.getMessage());
+                err.flush();
+                return BAD_INPUT;
+            }
+            err.println("revise " + name + ": internal error: " + ex);
+            ex.printStackTrace(err);
+            err.flush();
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = ReviseCli.class.getPackage().getImplementationVersion();
+            return new String[] {"revise " + (v == null ? "development build" : v)};
+        }
+    }
+}

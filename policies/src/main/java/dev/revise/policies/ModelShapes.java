@@ -1,0 +1,56 @@
+package dev.revise.policies;
+
+import dev.revise.policies.model.LlamaConfig;
+import dev.revise.policies.tokenizer.CharTokenizer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Named model shapes for {@code init} and {@code bench} (random weights; untied, RoPE theta 1e4,
+ * RMSNorm eps 1e-5 unless stated).
+ */
+public final class ModelShapes {
+    private static final Map<String, LlamaConfig> SHAPES = new LinkedHashMap<>();
+
+    static {
+        SHAPES.put("tiny", LlamaConfig.of(64, 128, 4, 4, 4, 352, false, 1e4));
+        SHAPES.put("small", LlamaConfig.of(1024, 256, 4, 8, 4, 704, false, 1e4));
+        SHAPES.put("smollm2-135m", LlamaConfig.of(49152, 576, 30, 9, 3, 1536, true, 1e5).withMaxPositions(8192));
+    }
+
+    private ModelShapes() {}
+
+    public static List<String> names() {
+        return List.copyOf(SHAPES.keySet());
+    }
+
+    /** The shape named {@code name}; the error lists the known names. */
+    public static LlamaConfig named(String name) {
+        LlamaConfig c = SHAPES.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException("unknown shape '" + name + "'; known shapes: " + String.join(", ", SHAPES.keySet()));
+        }
+        return c;
+    }
+
+    /**
+     * A character-level tokenizer that fits in {@code vocabSize}: printable ASCII plus newline when
+     * there is room (100 ids), else digits, arithmetic, punctuation and lower-case letters (55 ids).
+     */
+    public static CharTokenizer defaultTokenizer(int vocabSize) {
+        StringBuilder printable = new StringBuilder("\n");
+        for (char c = ' '; c <= '~'; c++) {
+            printable.append(c);
+        }
+        if (vocabSize >= printable.length() + 4) {
+            return CharTokenizer.of(printable.toString(), List.of());
+        }
+        String compact = "0123456789+-*/=():;|.,?\n abcdefghijklmnopqrstuvwxyz";
+        if (vocabSize < compact.length() + 4) {
+            throw new IllegalArgumentException("vocab_size " + vocabSize + " is too small for the built-in tokenizer ("
+                    + (compact.length() + 4) + " ids)");
+        }
+        return CharTokenizer.of(compact, List.of());
+    }
+}
