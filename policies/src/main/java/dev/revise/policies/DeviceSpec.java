@@ -16,7 +16,8 @@ public record DeviceSpec(String device, String dtype) {
             throw new IllegalArgumentException("policy.device must be cpu, cuda or cuda:N, got '" + device + "'");
         }
         if (!dtype.equals("float32") && !dtype.equals("float16") && !dtype.equals("bfloat16")) {
-            throw new IllegalArgumentException("policy.dtype must be float32, float16 or bfloat16, got '" + dtype + "'");
+            throw new IllegalArgumentException(
+                    "policy.dtype must be float32, float16 or bfloat16, got '" + dtype + "'");
         }
         if (device.equals("cpu") && !dtype.equals("float32")) {
             throw new IllegalArgumentException("policy.dtype " + dtype + " is refused on cpu: the CPU build of libtorch"

@@ -65,9 +65,16 @@ public final class LlamaPolicy implements Policy {
     /** Writes config.json, model.safetensors and tokenizer.json into {@code dir}. */
     public void save(Path dir) throws IOException {
         model.save(dir);
-        Path source = tokenizerSource != null && Files.exists(tokenizerSource)
-                && !tokenizerSource.toAbsolutePath().normalize().equals(dir.resolve("tokenizer.json").toAbsolutePath().normalize())
-                ? tokenizerSource : null;
+        Path source = tokenizerSource != null
+                        && Files.exists(tokenizerSource)
+                        && !tokenizerSource
+                                .toAbsolutePath()
+                                .normalize()
+                                .equals(dir.resolve("tokenizer.json")
+                                        .toAbsolutePath()
+                                        .normalize())
+                ? tokenizerSource
+                : null;
         if (source != null || tokenizer instanceof dev.revise.policies.tokenizer.CharTokenizer) {
             Tokenizers.save(tokenizer, source, dir);
         }
@@ -186,7 +193,8 @@ public final class LlamaPolicy implements Policy {
             total += p.size() * 4;
         }
         if (snapshot.length != total) {
-            throw new IllegalArgumentException("snapshot has " + snapshot.length + " bytes, this policy needs " + total);
+            throw new IllegalArgumentException(
+                    "snapshot has " + snapshot.length + " bytes, this policy needs " + total);
         }
         int offset = 0;
         try (NDManager scope = model.manager().newSubManager()) {

@@ -16,7 +16,9 @@ public final class ModelShapes {
     static {
         SHAPES.put("tiny", LlamaConfig.of(64, 128, 4, 4, 4, 352, false, 1e4));
         SHAPES.put("small", LlamaConfig.of(1024, 256, 4, 8, 4, 704, false, 1e4));
-        SHAPES.put("smollm2-135m", LlamaConfig.of(49152, 576, 30, 9, 3, 1536, true, 1e5).withMaxPositions(8192));
+        SHAPES.put(
+                "smollm2-135m",
+                LlamaConfig.of(49152, 576, 30, 9, 3, 1536, true, 1e5).withMaxPositions(8192));
     }
 
     private ModelShapes() {}
@@ -29,7 +31,8 @@ public final class ModelShapes {
     public static LlamaConfig named(String name) {
         LlamaConfig c = SHAPES.get(name);
         if (c == null) {
-            throw new IllegalArgumentException("unknown shape '" + name + "'; known shapes: " + String.join(", ", SHAPES.keySet()));
+            throw new IllegalArgumentException(
+                    "unknown shape '" + name + "'; known shapes: " + String.join(", ", SHAPES.keySet()));
         }
         return c;
     }

@@ -22,6 +22,7 @@ public final class TestModels {
 
     public static LlamaPolicy policy(NDManager root, LlamaConfig config, long seed) {
         CharTokenizer tok = digits();
-        return new LlamaPolicy(LlamaModel.random(config, root, ai.djl.Device.cpu(), seed), tok, null, ChatFormat.CHATML);
+        return new LlamaPolicy(
+                LlamaModel.random(config, root, ai.djl.Device.cpu(), seed), tok, null, ChatFormat.CHATML);
     }
 }

@@ -12,8 +12,8 @@ public record TokenBatch(int[][] rows) {
         }
         for (int i = 0; i < rows.length; i++) {
             if (rows[i].length < 2) {
-                throw new IllegalArgumentException("row " + i + " has " + rows[i].length
-                        + " tokens; scoring needs at least 2");
+                throw new IllegalArgumentException(
+                        "row " + i + " has " + rows[i].length + " tokens; scoring needs at least 2");
             }
         }
     }

@@ -41,13 +41,16 @@ import java.util.SplittableRandom;
  */
 public final class Bench {
     /** What to measure. */
-    public record Spec(String shape, String workload, int batch, int seq, int prompt, int newTokens, int threads, int reps) {
+    public record Spec(
+            String shape, String workload, int batch, int seq, int prompt, int newTokens, int threads, int reps) {
         public Spec {
             if (!List.of("train", "decode", "score", "matmul").contains(workload)) {
-                throw new IllegalArgumentException("--workload must be train, decode, score or matmul, got '" + workload + "'");
+                throw new IllegalArgumentException(
+                        "--workload must be train, decode, score or matmul, got '" + workload + "'");
             }
             if (batch < 1 || seq < 1 || prompt < 1 || newTokens < 1 || threads < 1 || reps < 1) {
-                throw new IllegalArgumentException("--batch, --seq, --prompt, --new, --threads and --reps must be >= 1");
+                throw new IllegalArgumentException(
+                        "--batch, --seq, --prompt, --new, --threads and --reps must be >= 1");
             }
         }
     }
@@ -82,11 +85,12 @@ public final class Bench {
                         null,
                         ChatFormat.CHATML)) {
             SplittableRandom rng = new SplittableRandom(7);
-            Runnable work = switch (spec.workload()) {
-                case "train" -> trainStep(policy, spec, rng);
-                case "decode" -> decode(policy, spec, rng);
-                default -> score(policy, spec, rng);
-            };
+            Runnable work =
+                    switch (spec.workload()) {
+                        case "train" -> trainStep(policy, spec, rng);
+                        case "decode" -> decode(policy, spec, rng);
+                        default -> score(policy, spec, rng);
+                    };
             double seconds = medianSeconds(work, spec.reps());
             double tokens = spec.workload().equals("decode")
                     ? (double) spec.batch() * spec.newTokens()
@@ -133,7 +137,8 @@ public final class Bench {
     }
 
     private static Runnable decode(LlamaPolicy policy, Spec spec, SplittableRandom rng) {
-        int[][] rows = randomTokens(rng, spec.batch(), spec.prompt(), policy.config().vocabSize());
+        int[][] rows =
+                randomTokens(rng, spec.batch(), spec.prompt(), policy.config().vocabSize());
         SamplingParams params = SamplingParams.sample(spec.newTokens());
         long[] call = {0};
         return () -> {
@@ -147,10 +152,13 @@ public final class Bench {
     }
 
     private static Runnable score(LlamaPolicy policy, Spec spec, SplittableRandom rng) {
-        int[][] rows = randomTokens(rng, spec.batch(), spec.seq() + 1, policy.config().vocabSize());
+        int[][] rows =
+                randomTokens(rng, spec.batch(), spec.seq() + 1, policy.config().vocabSize());
         return () -> {
             try (NDManager scope = Scopes.named(policy.manager(), "score")) {
-                policy.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
+                policy.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY)
+                        .logProbs()
+                        .toFloatArray();
             }
         };
     }
@@ -161,11 +169,13 @@ public final class Bench {
         try (NDManager root = NDManager.newBaseManager()) {
             NDArray a = root.randomUniform(-1, 1, new Shape(n, n));
             NDArray b = root.randomUniform(-1, 1, new Shape(n, n));
-            double seconds = medianSeconds(() -> {
-                try (NDArray c = a.matMul(b)) {
-                    c.getFloat(0, 0);
-                }
-            }, spec.reps());
+            double seconds = medianSeconds(
+                    () -> {
+                        try (NDArray c = a.matMul(b)) {
+                            c.getFloat(0, 0);
+                        }
+                    },
+                    spec.reps());
             out.put("n", n);
             out.put("seconds", round(seconds, 5));
             out.put("gflop_per_s", round(2.0 * n * n * n / seconds / 1e9, 2));

@@ -13,7 +13,10 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--shape", defaultValue = "small", description = "tiny, small or smollm2-135m (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--shape",
+            defaultValue = "small",
+            description = "tiny, small or smollm2-135m (default: ${DEFAULT-VALUE})")
     String shape;
 
     @Option(names = "--workload", required = true, description = "train, decode, score or matmul")
@@ -22,7 +25,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "default: 16 for train/score, 1 for decode")
     Integer batch;
 
-    @Option(names = "--seq", defaultValue = "128", description = "train/score sequence length (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seq",
+            defaultValue = "128",
+            description = "train/score sequence length (default: ${DEFAULT-VALUE})")
     int seq;
 
     @Option(names = "--prompt", defaultValue = "16", description = "decode prompt length (default: ${DEFAULT-VALUE})")
@@ -34,7 +40,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "intra-op threads (default: ${DEFAULT-VALUE})")
     int threads;
 
-    @Option(names = "--reps", defaultValue = "3", description = "timed repetitions after one warm-up (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--reps",
+            defaultValue = "3",
+            description = "timed repetitions after one warm-up (default: ${DEFAULT-VALUE})")
     int reps;
 
     @Override

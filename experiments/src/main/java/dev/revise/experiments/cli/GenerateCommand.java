@@ -52,7 +52,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--samples", defaultValue = "1", description = "completions to draw (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--seed", defaultValue = "0", description = "root seed; sample i uses seed+i (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "root seed; sample i uses seed+i (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Override
@@ -62,11 +65,15 @@ final class GenerateCommand implements Callable<Integer> {
         }
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy policy = LlamaPolicy.load(checkpoint, root, DeviceSpec.cpu())) {
-            int[] ids = chat ? policy.encodeConversation(List.of(Message.user(prompt))) : policy.tokenizer().encode(prompt);
+            int[] ids = chat
+                    ? policy.encodeConversation(List.of(Message.user(prompt)))
+                    : policy.tokenizer().encode(prompt);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("--prompt encodes to no tokens");
             }
-            Set<Integer> stopIds = policy.tokenizer().eosId().isPresent() ? Set.of(policy.tokenizer().eosId().getAsInt()) : Set.of();
+            Set<Integer> stopIds = policy.tokenizer().eosId().isPresent()
+                    ? Set.of(policy.tokenizer().eosId().getAsInt())
+                    : Set.of();
             List<String> stopStrings = new ArrayList<>(stops);
             if (chat) {
                 stopStrings.add(policy.chatFormat().endOfTurn());

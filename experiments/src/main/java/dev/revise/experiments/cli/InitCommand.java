@@ -26,7 +26,10 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--shape", required = true, description = "tiny, small or smollm2-135m")
     String shape;
 
-    @Option(names = "--out", required = true, description = "checkpoint directory to create (must not exist or be empty)")
+    @Option(
+            names = "--out",
+            required = true,
+            description = "checkpoint directory to create (must not exist or be empty)")
     Path out;
 
     @Option(names = "--seed", defaultValue = "0", description = "initialisation seed (default: ${DEFAULT-VALUE})")
@@ -35,22 +38,29 @@ final class InitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LlamaConfig base = ModelShapes.named(shape);
-        if (Files.exists(out) && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
+        if (Files.exists(out)
+                && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
             throw new IllegalArgumentException("--out " + out + " exists and is not an empty directory");
         }
         CharTokenizer tokenizer = ModelShapes.defaultTokenizer(base.vocabSize());
-        LlamaConfig config = base.withSpecialTokens(tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1));
+        LlamaConfig config = base.withSpecialTokens(
+                tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1));
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy policy = new LlamaPolicy(
-                        LlamaModel.random(config, root, DeviceSpec.cpu().toDevice(), seed), tokenizer, null, ChatFormat.CHATML)) {
+                        LlamaModel.random(config, root, DeviceSpec.cpu().toDevice(), seed),
+                        tokenizer,
+                        null,
+                        ChatFormat.CHATML)) {
             Path tmp = out.resolveSibling(out.getFileName() + ".tmp-init");
             Files.createDirectories(tmp);
             policy.save(tmp);
             Files.deleteIfExists(out);
             Files.move(tmp, out);
         }
-        spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(Map.of(
-                "checkpoint", out.toString(), "shape", shape, "params", config.parameterCount())));
+        spec.commandLine()
+                .getOut()
+                .println(Json.MAPPER.writeValueAsString(
+                        Map.of("checkpoint", out.toString(), "shape", shape, "params", config.parameterCount())));
         spec.commandLine().getOut().flush();
         return 0;
     }

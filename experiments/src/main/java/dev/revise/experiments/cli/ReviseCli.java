@@ -44,8 +44,10 @@ public final class ReviseCli implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             String name = commandLine.getCommandName();
-            if (ex instanceof IllegalArgumentException || ex instanceof CheckpointException
-                    || ex instanceof UncheckedIOException || ex instanceof IOException) {
+            if (ex instanceof IllegalArgumentException
+                    || ex instanceof CheckpointException
+                    || ex instanceof UncheckedIOException
+                    || ex instanceof IOException) {
                 err.println("revise " + name + ": " + ex.getMessage());
                 err.flush();
                 return BAD_INPUT;

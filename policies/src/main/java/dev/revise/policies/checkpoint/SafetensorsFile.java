@@ -43,7 +43,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Map<String, Entry> entries;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, Entry> entries, Map<String, String> metadata) {
+    private SafetensorsFile(
+            Path path, FileChannel channel, long dataStart, Map<String, Entry> entries, Map<String, String> metadata) {
         this.path = path;
         this.channel = channel;
         this.dataStart = dataStart;
@@ -78,7 +79,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private static SafetensorsFile parse(Path path, FileChannel channel) throws IOException {
         long fileSize = channel.size();
         if (fileSize < 8) {
-            throw new CheckpointException(path + ": truncated safetensors file (" + fileSize + " bytes, header length needs 8)");
+            throw new CheckpointException(
+                    path + ": truncated safetensors file (" + fileSize + " bytes, header length needs 8)");
         }
         ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(channel, lengthBytes, 0);
@@ -110,12 +112,15 @@ public final class SafetensorsFile implements AutoCloseable {
                 if (!node.isObject()) {
                     throw new CheckpointException(path + ": __metadata__ is not an object");
                 }
-                node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                node.fields()
+                        .forEachRemaining(
+                                m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
             entries.put(name, parseEntry(path, name, node, dataSize));
         }
-        return new SafetensorsFile(path, channel, dataStart, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
+        return new SafetensorsFile(
+                path, channel, dataStart, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
     }
 
     private static Entry parseEntry(Path path, String name, JsonNode node, long dataSize) {
@@ -149,8 +154,11 @@ public final class SafetensorsFile implements AutoCloseable {
             }
         }
         JsonNode offsets = node.get("data_offsets");
-        if (offsets == null || !offsets.isArray() || offsets.size() != 2
-                || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
+        if (offsets == null
+                || !offsets.isArray()
+                || offsets.size() != 2
+                || !offsets.get(0).canConvertToLong()
+                || !offsets.get(1).canConvertToLong()) {
             throw new CheckpointException(where + ": data_offsets must be [begin, end]");
         }
         long begin = offsets.get(0).asLong();
@@ -194,7 +202,8 @@ public final class SafetensorsFile implements AutoCloseable {
     public ByteBuffer readFloat32(String name) {
         Entry e = entry(name);
         if (!e.dtype().isFloat()) {
-            throw new CheckpointException(path + ": tensor '" + name + "' has dtype " + e.dtype() + ", expected a float type");
+            throw new CheckpointException(
+                    path + ": tensor '" + name + "' has dtype " + e.dtype() + ", expected a float type");
         }
         long outBytes = e.elementCount() * 4;
         if (outBytes > Integer.MAX_VALUE) {

@@ -41,8 +41,8 @@ public final class SafetensorsWriter {
             }
             long bytes = elements * 4;
             if (e.getValue().float32().remaining() != bytes) {
-                throw new IllegalArgumentException("tensor '" + e.getKey() + "': " + e.getValue().float32().remaining()
-                        + " bytes of data for " + elements + " float32 elements");
+                throw new IllegalArgumentException("tensor '" + e.getKey() + "': "
+                        + e.getValue().float32().remaining() + " bytes of data for " + elements + " float32 elements");
             }
             ObjectNode entry = header.putObject(e.getKey());
             entry.put("dtype", "F32");
@@ -59,7 +59,8 @@ public final class SafetensorsWriter {
         byte[] headerBytes = json.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
         int padded = (headerBytes.length + 7) / 8 * 8;
         try (OutputStream out = Files.newOutputStream(file)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(headerBytes);
             for (int i = headerBytes.length; i < padded; i++) {

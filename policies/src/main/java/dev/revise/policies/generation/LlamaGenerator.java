@@ -57,15 +57,16 @@ public final class LlamaGenerator implements Generator {
         for (Prompt p : prompts) {
             for (int id : p.tokenIds()) {
                 if (id < 0 || id >= vocab) {
-                    throw new IllegalArgumentException("prompt token id " + id + " is outside the vocabulary of " + vocab);
+                    throw new IllegalArgumentException(
+                            "prompt token id " + id + " is outside the vocabulary of " + vocab);
                 }
             }
             longest = Math.max(longest, p.tokenIds().length);
         }
         int maxPositions = model.config().maxPositionEmbeddings();
         if (longest >= maxPositions) {
-            throw new IllegalArgumentException("prompt of " + longest + " tokens leaves no room in the model's "
-                    + maxPositions + " positions");
+            throw new IllegalArgumentException(
+                    "prompt of " + longest + " tokens leaves no room in the model's " + maxPositions + " positions");
         }
         int maxNew = Math.min(params.maxNewTokens(), maxPositions - longest);
         int capacity = longest + maxNew;
@@ -155,7 +156,16 @@ public final class LlamaGenerator implements Generator {
     }
 
     /** Runs the model on (B, T) tokens and returns the (B, V) next-token probabilities of the last position. */
-    private float[] nextProbabilities(NDManager step, KvCache cache, long[] ids, long[] positions, float[] bias, int b, int t, int start, SamplingParams params) {
+    private float[] nextProbabilities(
+            NDManager step,
+            KvCache cache,
+            long[] ids,
+            long[] positions,
+            float[] bias,
+            int b,
+            int t,
+            int start,
+            SamplingParams params) {
         NDArray idArray = step.create(ids, new Shape(b, t));
         NDArray posArray = step.create(positions, new Shape(b, t));
         int s = start + t;

@@ -41,7 +41,9 @@ public record LlamaConfig(
         require(intermediateSize > 0, "intermediate_size", "> 0, got " + intermediateSize);
         require(numHiddenLayers > 0, "num_hidden_layers", "> 0, got " + numHiddenLayers);
         require(numAttentionHeads > 0, "num_attention_heads", "> 0, got " + numAttentionHeads);
-        require(numKeyValueHeads > 0 && numAttentionHeads % numKeyValueHeads == 0, "num_key_value_heads",
+        require(
+                numKeyValueHeads > 0 && numAttentionHeads % numKeyValueHeads == 0,
+                "num_key_value_heads",
                 "a divisor of num_attention_heads (" + numAttentionHeads + "), got " + numKeyValueHeads);
         require(headDim > 0 && headDim % 2 == 0, "head_dim", "a positive even number, got " + headDim);
         require(rmsNormEps > 0, "rms_norm_eps", "> 0, got " + rmsNormEps);
@@ -83,21 +85,62 @@ public record LlamaConfig(
     }
 
     /** A shape with Llama defaults for everything not named (bias off, eps 1e-5, 2048 positions). */
-    public static LlamaConfig of(int vocab, int hidden, int layers, int heads, int kvHeads, int ffn, boolean tied, double theta) {
-        return new LlamaConfig("llama", vocab, hidden, ffn, layers, heads, kvHeads, hidden / heads, 1e-5, theta, tied,
-                false, 2048, -1, -1);
+    public static LlamaConfig of(
+            int vocab, int hidden, int layers, int heads, int kvHeads, int ffn, boolean tied, double theta) {
+        return new LlamaConfig(
+                "llama",
+                vocab,
+                hidden,
+                ffn,
+                layers,
+                heads,
+                kvHeads,
+                hidden / heads,
+                1e-5,
+                theta,
+                tied,
+                false,
+                2048,
+                -1,
+                -1);
     }
 
     public LlamaConfig withSpecialTokens(int bos, int eos) {
-        return new LlamaConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, tieWordEmbeddings, attentionBias,
-                maxPositionEmbeddings, bos, eos);
+        return new LlamaConfig(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                tieWordEmbeddings,
+                attentionBias,
+                maxPositionEmbeddings,
+                bos,
+                eos);
     }
 
     public LlamaConfig withMaxPositions(int positions) {
-        return new LlamaConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, tieWordEmbeddings, attentionBias, positions,
-                bosTokenId, eosTokenId);
+        return new LlamaConfig(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                tieWordEmbeddings,
+                attentionBias,
+                positions,
+                bosTokenId,
+                eosTokenId);
     }
 
     /** Reads {@code config.json}; errors name the file and key. */
@@ -143,11 +186,12 @@ public record LlamaConfig(
     public void write(Path file) throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = json.createObjectNode();
-        String architecture = switch (modelType) {
-            case "qwen2" -> "Qwen2ForCausalLM";
-            case "mistral" -> "MistralForCausalLM";
-            default -> "LlamaForCausalLM";
-        };
+        String architecture =
+                switch (modelType) {
+                    case "qwen2" -> "Qwen2ForCausalLM";
+                    case "mistral" -> "MistralForCausalLM";
+                    default -> "LlamaForCausalLM";
+                };
         root.putArray("architectures").add(architecture);
         root.put("model_type", modelType);
         root.put("vocab_size", vocabSize);

@@ -48,7 +48,13 @@ public final class LlamaModel implements AutoCloseable {
 
     /** The weights of one block in the fused layout the forward pass uses. */
     private record LayerWeights(
-            NDArray inputNorm, NDArray qkv, NDArray qkvBias, NDArray o, NDArray postNorm, NDArray gateUp, NDArray down) {}
+            NDArray inputNorm,
+            NDArray qkv,
+            NDArray qkvBias,
+            NDArray o,
+            NDArray postNorm,
+            NDArray gateUp,
+            NDArray down) {}
 
     private LlamaModel(LlamaConfig config, NDManager parent, Map<String, NDArray> parameters, NDManager manager) {
         this.config = config;
@@ -235,7 +241,8 @@ public final class LlamaModel implements AutoCloseable {
      * @param training build the weights inside {@code scope} so that gradients reach the parameters
      * @return (B, T, D) final hidden states after the last RMSNorm
      */
-    public NDArray forward(NDManager scope, NDArray ids, NDArray positions, NDArray bias, KvCache cache, int start, boolean training) {
+    public NDArray forward(
+            NDManager scope, NDArray ids, NDArray positions, NDArray bias, KvCache cache, int start, boolean training) {
         List<LayerWeights> layers = training ? fusedWeights(scope) : inferenceWeights();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
@@ -256,8 +263,12 @@ public final class LlamaModel implements AutoCloseable {
             NDArray qk = Ops.slice(qkv, 2, 0, h + k); // (B, T, H+K, Dh)
             NDArray v = Ops.permute(Ops.slice(qkv, 2, h + k, h + 2L * k), 0, 2, 1, 3); // (B, K, T, Dh)
             qk = qk.mul(cos).add(Ops.matmul(qk, rotateHalf).mul(sin));
-            NDArray q = Ops.reshape(Ops.permute(Ops.reshape(Ops.slice(qk, 2, 0, h), b, t, k, g, dh), 0, 2, 3, 1, 4),
-                    b, k, g * t, dh); // (B, K, G*T, Dh)
+            NDArray q = Ops.reshape(
+                    Ops.permute(Ops.reshape(Ops.slice(qk, 2, 0, h), b, t, k, g, dh), 0, 2, 3, 1, 4),
+                    b,
+                    k,
+                    g * t,
+                    dh); // (B, K, G*T, Dh)
             NDArray kT = Ops.permute(Ops.slice(qk, 2, h, h + k), 0, 2, 3, 1); // (B, K, Dh, T)
             long s = t;
             if (cache != null) {
@@ -268,8 +279,11 @@ public final class LlamaModel implements AutoCloseable {
             }
             NDArray scores = Ops.reshape(Ops.matmul(q, kT), b, k, g, t, s).add(bias); // (B, K, G, T, S)
             NDArray probs = Ops.reshape(scores.softmax(-1), b, k, g * t, s);
-            NDArray attn = Ops.reshape(Ops.permute(Ops.reshape(Ops.matmul(probs, v), b, k, g, t, dh), 0, 3, 1, 2, 4),
-                    b, t, (long) h * dh); // (B, T, H*Dh)
+            NDArray attn = Ops.reshape(
+                    Ops.permute(Ops.reshape(Ops.matmul(probs, v), b, k, g, t, dh), 0, 3, 1, 2, 4),
+                    b,
+                    t,
+                    (long) h * dh); // (B, T, H*Dh)
             x = x.add(Ops.linear(attn, w.o(), null));
             // SwiGLU MLP
             NDArray mNorm = rmsNorm(x, w.postNorm(), eps);
@@ -286,7 +300,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /** (..., D) hidden states to (..., V) logits. */
     public NDArray logits(NDArray hidden) {
-        NDArray head = config.tieWordEmbeddings() ? parameters.get("model.embed_tokens.weight") : parameters.get("lm_head.weight");
+        NDArray head = config.tieWordEmbeddings()
+                ? parameters.get("model.embed_tokens.weight")
+                : parameters.get("lm_head.weight");
         return Ops.linear(hidden, head, null);
     }
 
@@ -333,13 +349,24 @@ public final class LlamaModel implements AutoCloseable {
         List<LayerWeights> layers = new ArrayList<>(config.numHiddenLayers());
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             String p = "model.layers." + l + ".";
-            NDArray qkv = Ops.into(scope, Ops.cat(0, parameter(p + "self_attn.q_proj.weight"),
-                    parameter(p + "self_attn.k_proj.weight"), parameter(p + "self_attn.v_proj.weight")));
+            NDArray qkv = Ops.into(
+                    scope,
+                    Ops.cat(
+                            0,
+                            parameter(p + "self_attn.q_proj.weight"),
+                            parameter(p + "self_attn.k_proj.weight"),
+                            parameter(p + "self_attn.v_proj.weight")));
             NDArray qkvBias = config.attentionBias()
-                    ? Ops.into(scope, Ops.cat(0, parameter(p + "self_attn.q_proj.bias"),
-                            parameter(p + "self_attn.k_proj.bias"), parameter(p + "self_attn.v_proj.bias")))
+                    ? Ops.into(
+                            scope,
+                            Ops.cat(
+                                    0,
+                                    parameter(p + "self_attn.q_proj.bias"),
+                                    parameter(p + "self_attn.k_proj.bias"),
+                                    parameter(p + "self_attn.v_proj.bias")))
                     : null;
-            NDArray gateUp = Ops.into(scope, Ops.cat(0, parameter(p + "mlp.gate_proj.weight"), parameter(p + "mlp.up_proj.weight")));
+            NDArray gateUp = Ops.into(
+                    scope, Ops.cat(0, parameter(p + "mlp.gate_proj.weight"), parameter(p + "mlp.up_proj.weight")));
             layers.add(new LayerWeights(
                     parameter(p + "input_layernorm.weight"),
                     qkv,

@@ -125,7 +125,8 @@ public final class CharTokenizer implements TextTokenizer {
         root.putNull("truncation");
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
-        for (String s : specials.stream().sorted((a, b) -> vocab.get(a) - vocab.get(b)).toList()) {
+        for (String s :
+                specials.stream().sorted((a, b) -> vocab.get(a) - vocab.get(b)).toList()) {
             ObjectNode t = added.addObject();
             t.put("id", vocab.get(s));
             t.put("content", s);
@@ -176,7 +177,8 @@ public final class CharTokenizer implements TextTokenizer {
             Integer id = vocab.get(ch);
             if (id == null) {
                 if (unk.isEmpty()) {
-                    throw new IllegalArgumentException("character '" + ch + "' at index " + i + " is not in the vocabulary");
+                    throw new IllegalArgumentException(
+                            "character '" + ch + "' at index " + i + " is not in the vocabulary");
                 }
                 id = unk.getAsInt();
             }

@@ -19,7 +19,11 @@ public interface ChatFormat {
         public String render(List<Message> conversation) {
             StringBuilder sb = new StringBuilder();
             for (Message m : conversation) {
-                sb.append("<|im_start|>").append(m.role().wireName()).append('\n').append(m.content()).append("<|im_end|>\n");
+                sb.append("<|im_start|>")
+                        .append(m.role().wireName())
+                        .append('\n')
+                        .append(m.content())
+                        .append("<|im_end|>\n");
             }
             return sb.append("<|im_start|>assistant\n").toString();
         }

@@ -19,8 +19,17 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     private final Map<String, Integer> specialIds;
 
     HfTokenizer(Path file, JsonNode root) throws IOException {
-        this.tokenizer = HuggingFaceTokenizer.newInstance(file, Map.of(
-                "addSpecialTokens", "false", "truncation", "false", "padding", "false", "modelMaxLength", "100000000"));
+        this.tokenizer = HuggingFaceTokenizer.newInstance(
+                file,
+                Map.of(
+                        "addSpecialTokens",
+                        "false",
+                        "truncation",
+                        "false",
+                        "padding",
+                        "false",
+                        "modelMaxLength",
+                        "100000000"));
         int max = -1;
         for (JsonNode id : root.path("model").path("vocab")) {
             max = Math.max(max, id.asInt());

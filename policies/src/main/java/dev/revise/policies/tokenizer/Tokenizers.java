@@ -45,7 +45,8 @@ public final class Tokenizers {
         } else if (source != null) {
             Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
         } else {
-            throw new IOException("no tokenizer.json source to copy for " + tokenizer.getClass().getSimpleName());
+            throw new IOException("no tokenizer.json source to copy for "
+                    + tokenizer.getClass().getSimpleName());
         }
     }
 }

@@ -29,10 +29,15 @@ class CheckpointRoundTripTest {
             try (LlamaPolicy loaded = LlamaPolicy.load(dir, root, DeviceSpec.cpu())) {
                 assertEquals(config, loaded.config());
                 assertArrayEquals(original.snapshot(), loaded.snapshot());
-                float[] a = original.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
-                float[] b = loaded.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
+                float[] a = original.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY)
+                        .logProbs()
+                        .toFloatArray();
+                float[] b = loaded.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY)
+                        .logProbs()
+                        .toFloatArray();
                 assertArrayEquals(a, b);
-                assertEquals("12+3", loaded.tokenizer().decode(loaded.tokenizer().encode("12+3"), true));
+                assertEquals(
+                        "12+3", loaded.tokenizer().decode(loaded.tokenizer().encode("12+3"), true));
             }
         }
     }
@@ -47,7 +52,11 @@ class CheckpointRoundTripTest {
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("model.safetensors"))) {
             assertEquals(false, f.entries().containsKey("lm_head.weight"));
             assertEquals("pt", f.metadata().get("format"));
-            assertEquals(tied.parameterCount(), f.entries().values().stream().mapToLong(SafetensorsFile.Entry::elementCount).sum());
+            assertEquals(
+                    tied.parameterCount(),
+                    f.entries().values().stream()
+                            .mapToLong(SafetensorsFile.Entry::elementCount)
+                            .sum());
         }
     }
 }

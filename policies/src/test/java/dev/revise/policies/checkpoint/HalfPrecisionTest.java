@@ -17,10 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** F16 and BF16 checkpoints load (up-cast to float32) and give log-probs close to the F32 ones. */
 class HalfPrecisionTest {
@@ -61,9 +61,14 @@ class HalfPrecisionTest {
                 LlamaPolicy h = LlamaPolicy.load(half, root, DeviceSpec.cpu());
                 LlamaPolicy r = LlamaPolicy.load(rounded, root, DeviceSpec.cpu());
                 NDManager scope = root.newSubManager()) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(r.snapshot(), h.snapshot(), dtype + " up-cast is not exact");
-            float[] a = full.score(scope, new TokenBatch(new int[][] {tokens}), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
-            float[] b = h.score(scope, new TokenBatch(new int[][] {tokens}), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    r.snapshot(), h.snapshot(), dtype + " up-cast is not exact");
+            float[] a = full.score(scope, new TokenBatch(new int[][] {tokens}), ScoreOptions.LOGPROBS_ONLY)
+                    .logProbs()
+                    .toFloatArray();
+            float[] b = h.score(scope, new TokenBatch(new int[][] {tokens}), ScoreOptions.LOGPROBS_ONLY)
+                    .logProbs()
+                    .toFloatArray();
             double tolerance = dtype.equals("F16") ? 2e-2 : 1e-1;
             for (int i = 0; i < a.length; i++) {
                 assertEquals(a[i], b[i], tolerance, dtype + " log-prob " + i);
@@ -77,10 +82,13 @@ class HalfPrecisionTest {
         long n = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         ObjectMapper json = new ObjectMapper();
         ObjectNode header = (ObjectNode) json.readTree(new String(all, 8, (int) n, StandardCharsets.UTF_8));
-        ByteBuffer src = ByteBuffer.wrap(all, 8 + (int) n, all.length - 8 - (int) n).slice().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer src = ByteBuffer.wrap(all, 8 + (int) n, all.length - 8 - (int) n)
+                .slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
         int shrink = keepF32 ? 1 : 2;
         ByteBuffer data = ByteBuffer.allocate(src.capacity() / shrink).order(ByteOrder.LITTLE_ENDIAN);
-        for (Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> it = header.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> it = header.fields();
+                it.hasNext(); ) {
             Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e = it.next();
             if (e.getKey().equals("__metadata__")) {
                 continue;
@@ -92,7 +100,8 @@ class HalfPrecisionTest {
                 float v = src.getFloat((int) p);
                 short h = dtype.equals("F16") ? SafeDtype.floatToHalf(v) : (short) (Float.floatToRawIntBits(v) >>> 16);
                 if (keepF32) {
-                    float back = dtype.equals("F16") ? SafeDtype.halfToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
+                    float back =
+                            dtype.equals("F16") ? SafeDtype.halfToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
                     data.putFloat((int) p, back);
                 } else {
                     data.putShort((int) (p / 2), h);
@@ -100,7 +109,10 @@ class HalfPrecisionTest {
             }
             if (!keepF32) {
                 t.put("dtype", dtype);
-                ((com.fasterxml.jackson.databind.node.ArrayNode) t.get("data_offsets")).removeAll().add(begin / 2).add(end / 2);
+                ((com.fasterxml.jackson.databind.node.ArrayNode) t.get("data_offsets"))
+                        .removeAll()
+                        .add(begin / 2)
+                        .add(end / 2);
             }
         }
         byte[] h = json.writeValueAsBytes(header);

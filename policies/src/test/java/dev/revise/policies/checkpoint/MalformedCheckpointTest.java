@@ -48,7 +48,8 @@ class MalformedCheckpointTest {
         long n = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         String header = new String(all, 8, (int) n, StandardCharsets.UTF_8);
         byte[] newHeader = edit.apply(header).getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(8 + newHeader.length + all.length - 8 - (int) n).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out = ByteBuffer.allocate(8 + newHeader.length + all.length - 8 - (int) n)
+                .order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(newHeader.length).put(newHeader).put(all, 8 + (int) n, all.length - 8 - (int) n);
         Files.write(f, out.array());
     }
@@ -58,7 +59,10 @@ class MalformedCheckpointTest {
         Path f = dir.resolve("model.safetensors");
         byte[] all = Files.readAllBytes(f);
         Files.write(f, java.util.Arrays.copyOf(all, all.length - 1000));
-        assertThat(loadFails().getMessage()).contains("model.safetensors").contains("tensor '").contains("outside the data section");
+        assertThat(loadFails().getMessage())
+                .contains("model.safetensors")
+                .contains("tensor '")
+                .contains("outside the data section");
     }
 
     @Test
@@ -78,9 +82,12 @@ class MalformedCheckpointTest {
 
     @Test
     void offsetsThatDisagreeWithTheShape() throws IOException {
-        editHeader(h -> h.replace("\"model.norm.weight\": {\"dtype\": \"F32\", \"shape\": [64]",
-                "\"model.norm.weight\": {\"dtype\": \"F32\", \"shape\": [65]").replace(
-                "\"model.norm.weight\":{\"dtype\":\"F32\",\"shape\":[64]", "\"model.norm.weight\":{\"dtype\":\"F32\",\"shape\":[65]"));
+        editHeader(h -> h.replace(
+                        "\"model.norm.weight\": {\"dtype\": \"F32\", \"shape\": [64]",
+                        "\"model.norm.weight\": {\"dtype\": \"F32\", \"shape\": [65]")
+                .replace(
+                        "\"model.norm.weight\":{\"dtype\":\"F32\",\"shape\":[64]",
+                        "\"model.norm.weight\":{\"dtype\":\"F32\",\"shape\":[65]"));
         assertThat(loadFails().getMessage()).contains("model.norm.weight").contains("data_offsets span");
     }
 

@@ -43,25 +43,34 @@ class LlamaGeneratorTest {
         int[] b = {1, 9, 9, 9, 9, 9, 9, 3};
         int[] c = {1, 2};
         SamplingParams params = SamplingParams.sample(12);
-        Completion alone = policy.generator().generate(List.of(new Prompt(a, 42)), params).get(0);
-        List<Completion> mixed = policy.generator().generate(List.of(new Prompt(b, 7), new Prompt(a, 42), new Prompt(c, 8)), params);
+        Completion alone =
+                policy.generator().generate(List.of(new Prompt(a, 42)), params).get(0);
+        List<Completion> mixed =
+                policy.generator().generate(List.of(new Prompt(b, 7), new Prompt(a, 42), new Prompt(c, 8)), params);
         assertArrayEquals(alone.tokenIds(), mixed.get(1).tokenIds(), "ragged batch changed a row's samples");
         assertArrayEquals(alone.logProbs(), mixed.get(1).logProbs(), 1e-4f);
-        Completion again = policy.generator().generate(List.of(new Prompt(a, 42)), params).get(0);
+        Completion again =
+                policy.generator().generate(List.of(new Prompt(a, 42)), params).get(0);
         assertArrayEquals(alone.tokenIds(), again.tokenIds());
-        Completion other = policy.generator().generate(List.of(new Prompt(a, 43)), params).get(0);
-        assertTrue(!java.util.Arrays.equals(alone.tokenIds(), other.tokenIds()), "another seed gave the same 12 tokens");
+        Completion other =
+                policy.generator().generate(List.of(new Prompt(a, 43)), params).get(0);
+        assertTrue(
+                !java.util.Arrays.equals(alone.tokenIds(), other.tokenIds()), "another seed gave the same 12 tokens");
     }
 
     @Test
     void sampledLogProbsEqualScoredLogProbs() {
         int[] prompt = {1, 5, 6, 7, 3};
-        Completion c = policy.generator().generate(List.of(new Prompt(prompt, 5)), SamplingParams.sample(10)).get(0);
+        Completion c = policy.generator()
+                .generate(List.of(new Prompt(prompt, 5)), SamplingParams.sample(10))
+                .get(0);
         int[] full = new int[prompt.length + c.length()];
         System.arraycopy(prompt, 0, full, 0, prompt.length);
         System.arraycopy(c.tokenIds(), 0, full, prompt.length, c.length());
         try (NDManager scope = root.newSubManager()) {
-            float[] scored = policy.score(scope, new TokenBatch(new int[][] {full}), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
+            float[] scored = policy.score(scope, new TokenBatch(new int[][] {full}), ScoreOptions.LOGPROBS_ONLY)
+                    .logProbs()
+                    .toFloatArray();
             for (int i = 0; i < c.length(); i++) {
                 assertEquals(scored[prompt.length - 1 + i], c.logProbs()[i], 1e-4, "token " + i);
             }
@@ -85,10 +94,19 @@ class LlamaGeneratorTest {
         }
         double[] expected = new double[vocab];
         try (NDManager scope = root.newSubManager()) {
-            float[] logits = policy.model().logits(policy.model().forward(scope,
-                    scope.create(new long[] {1, 4, 4, 2}, new ai.djl.ndarray.types.Shape(1, 4)),
-                    scope.create(new long[] {0, 1, 2, 3}, new ai.djl.ndarray.types.Shape(1, 4)),
-                    policy.model().causalBias(4), null, 0, false).get(":, -1, :")).softmax(-1).toFloatArray();
+            float[] logits = policy.model()
+                    .logits(policy.model()
+                            .forward(
+                                    scope,
+                                    scope.create(new long[] {1, 4, 4, 2}, new ai.djl.ndarray.types.Shape(1, 4)),
+                                    scope.create(new long[] {0, 1, 2, 3}, new ai.djl.ndarray.types.Shape(1, 4)),
+                                    policy.model().causalBias(4),
+                                    null,
+                                    0,
+                                    false)
+                            .get(":, -1, :"))
+                    .softmax(-1)
+                    .toFloatArray();
             for (int i = 0; i < vocab; i++) {
                 expected[i] = logits[i];
             }
@@ -100,13 +118,19 @@ class LlamaGeneratorTest {
     @Test
     void stopTokensStopStringsAndGreedy() {
         int[] prompt = {1, 5, 6};
-        Completion greedy = policy.generator().generate(List.of(new Prompt(prompt, 1)), SamplingParams.greedy(8)).get(0);
-        Completion greedy2 = policy.generator().generate(List.of(new Prompt(prompt, 999)), SamplingParams.greedy(8)).get(0);
+        Completion greedy = policy.generator()
+                .generate(List.of(new Prompt(prompt, 1)), SamplingParams.greedy(8))
+                .get(0);
+        Completion greedy2 = policy.generator()
+                .generate(List.of(new Prompt(prompt, 999)), SamplingParams.greedy(8))
+                .get(0);
         assertArrayEquals(greedy.tokenIds(), greedy2.tokenIds(), "greedy decoding depends on the seed");
         assertEquals(FinishReason.LENGTH, greedy.finishReason());
         int stop = greedy.tokenIds()[2];
-        Completion stopped = policy.generator().generate(List.of(new Prompt(prompt, 1)),
-                SamplingParams.greedy(8).withStopTokenIds(Set.of(stop))).get(0);
+        Completion stopped = policy.generator()
+                .generate(
+                        List.of(new Prompt(prompt, 1)), SamplingParams.greedy(8).withStopTokenIds(Set.of(stop)))
+                .get(0);
         int firstStop = 0;
         while (greedy.tokenIds()[firstStop] != stop) {
             firstStop++;
@@ -116,8 +140,11 @@ class LlamaGeneratorTest {
         String text = policy.tokenizer().decode(greedy.tokenIds(), true);
         if (text.length() >= 3) {
             String needle = text.substring(1, 3);
-            Completion cut = policy.generator().generate(List.of(new Prompt(prompt, 1)),
-                    SamplingParams.greedy(8).withStopStrings(List.of(needle))).get(0);
+            Completion cut = policy.generator()
+                    .generate(
+                            List.of(new Prompt(prompt, 1)),
+                            SamplingParams.greedy(8).withStopStrings(List.of(needle)))
+                    .get(0);
             assertEquals(FinishReason.STOP_STRING, cut.finishReason());
             assertEquals(text.substring(0, text.indexOf(needle)), cut.text());
         }

@@ -45,7 +45,8 @@ class TokenSamplerTest {
                 assertTrue(counts[i] == 0, "top-k emitted excluded token " + i);
             }
         }
-        double p = new ChiSquareTest().chiSquareTest(new double[] {0.30, 0.25, 0.18}, new long[] {counts[1], counts[4], counts[6]});
+        double p = new ChiSquareTest()
+                .chiSquareTest(new double[] {0.30, 0.25, 0.18}, new long[] {counts[1], counts[4], counts[6]});
         assertTrue(p > 1e-3, "chi-square p = " + p);
     }
 

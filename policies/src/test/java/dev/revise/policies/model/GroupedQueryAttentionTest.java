@@ -27,8 +27,11 @@ class GroupedQueryAttentionTest {
         int[][] rows = {{1, 4, 8, 15, 16, 23, 42 % 40, 7, 3}, {1, 9, 9, 2, 30}};
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy a = TestModels.policy(root, grouped, 5);
-                LlamaPolicy b = new LlamaPolicy(LlamaModel.random(expanded, root, ai.djl.Device.cpu(), 99),
-                        TestModels.digits(), null, ChatFormat.CHATML);
+                LlamaPolicy b = new LlamaPolicy(
+                        LlamaModel.random(expanded, root, ai.djl.Device.cpu(), 99),
+                        TestModels.digits(),
+                        null,
+                        ChatFormat.CHATML);
                 NDManager scope = root.newSubManager()) {
             Map<String, NDArray> src = a.parameters();
             for (Map.Entry<String, NDArray> e : b.parameters().entrySet()) {
@@ -37,7 +40,8 @@ class GroupedQueryAttentionTest {
                 NDArray value;
                 if (name.contains("k_proj") || name.contains("v_proj")) {
                     // expand KV head j to heads j*G .. j*G+G-1
-                    long rest = from.getShape().dimension() == 2 ? from.getShape().get(1) : 1;
+                    long rest =
+                            from.getShape().dimension() == 2 ? from.getShape().get(1) : 1;
                     NDArray heads = from.reshape(grouped.numKeyValueHeads(), 1, dh, rest);
                     value = heads.repeat(1, g).reshape(e.getValue().getShape());
                 } else {
@@ -46,8 +50,12 @@ class GroupedQueryAttentionTest {
                 e.getValue().set(new NDIndex("..."), value);
             }
             b.parametersUpdated();
-            float[] la = a.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
-            float[] lb = b.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY).logProbs().toFloatArray();
+            float[] la = a.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY)
+                    .logProbs()
+                    .toFloatArray();
+            float[] lb = b.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY)
+                    .logProbs()
+                    .toFloatArray();
             for (int i = 0; i < la.length; i++) {
                 assertEquals(la[i], lb[i], 1e-5, "log-prob " + i);
             }

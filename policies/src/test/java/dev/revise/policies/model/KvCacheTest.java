@@ -23,22 +23,42 @@ class KvCacheTest {
             for (int i = 0; i < n; i++) {
                 positions[i] = i;
             }
-            NDArray full = model.logits(model.forward(scope, scope.create(tokens, new Shape(1, n)),
-                    scope.create(positions, new Shape(1, n)), model.causalBias(n), null, 0, false));
+            NDArray full = model.logits(model.forward(
+                    scope,
+                    scope.create(tokens, new Shape(1, n)),
+                    scope.create(positions, new Shape(1, n)),
+                    model.causalBias(n),
+                    null,
+                    0,
+                    false));
             float[] expected = full.toFloatArray(); // (1, n, V)
 
             KvCache cache = new KvCache(scope, config, 1, n);
             long[] first = java.util.Arrays.copyOf(tokens, prefill);
             long[] firstPos = java.util.Arrays.copyOf(positions, prefill);
             float[] got = new float[expected.length];
-            float[] pre = model.logits(model.forward(scope, scope.create(first, new Shape(1, prefill)),
-                    scope.create(firstPos, new Shape(1, prefill)), model.causalBias(prefill), cache, 0, false)).toFloatArray();
+            float[] pre = model.logits(model.forward(
+                            scope,
+                            scope.create(first, new Shape(1, prefill)),
+                            scope.create(firstPos, new Shape(1, prefill)),
+                            model.causalBias(prefill),
+                            cache,
+                            0,
+                            false))
+                    .toFloatArray();
             System.arraycopy(pre, 0, got, 0, pre.length);
             int v = config.vocabSize();
             for (int t = prefill; t < n; t++) {
                 NDArray bias = scope.zeros(new Shape(1, 1, 1, 1, t + 1));
-                float[] step = model.logits(model.forward(scope, scope.create(new long[] {tokens[t]}, new Shape(1, 1)),
-                        scope.create(new long[] {t}, new Shape(1, 1)), bias, cache, t, false)).toFloatArray();
+                float[] step = model.logits(model.forward(
+                                scope,
+                                scope.create(new long[] {tokens[t]}, new Shape(1, 1)),
+                                scope.create(new long[] {t}, new Shape(1, 1)),
+                                bias,
+                                cache,
+                                t,
+                                false))
+                        .toFloatArray();
                 System.arraycopy(step, 0, got, t * v, v);
             }
             assertEquals(n, cache.length());

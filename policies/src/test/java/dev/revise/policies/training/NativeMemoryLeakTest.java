@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * and the process RSS flat (slope under 5 MB per 100 steps after warm-up).
  */
 class NativeMemoryLeakTest {
-    static final LlamaConfig CONFIG = new LlamaConfig("llama", 24, 128, 256, 2, 4, 2, 32, 1e-5, 1e4, false, false, 256, 1, 2);
+    static final LlamaConfig CONFIG =
+            new LlamaConfig("llama", 24, 128, 256, 2, 4, 2, 32, 1e-5, 1e4, false, false, 256, 1, 2);
 
     @Test
     void trainingStepsDoNotLeak() throws IOException {
@@ -41,13 +42,18 @@ class NativeMemoryLeakTest {
             int arraysAfterWarmup = -1;
             SimpleRegression rss = new SimpleRegression();
             for (int step = 0; step < 220; step++) {
-                List<Prompt> prompts = List.of(new Prompt(new int[] {1, 4, 5}, step), new Prompt(new int[] {1, 7}, step + 1000L));
+                List<Prompt> prompts =
+                        List.of(new Prompt(new int[] {1, 4, 5}, step), new Prompt(new int[] {1, 7}, step + 1000L));
                 policy.generator().generate(prompts, SamplingParams.sample(8));
                 int[][] rows = TrainingTest.copyBatch(rng, 8, 30);
                 try (NDManager scope = Scopes.step(policy.manager(), step)) {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         TokenScores s = policy.score(scope, new TokenBatch(rows), ScoreOptions.WITH_ENTROPY);
-                        gc.backward(s.logProbs().mul(s.mask()).sum().neg().add(s.entropy().mean()));
+                        gc.backward(s.logProbs()
+                                .mul(s.mask())
+                                .sum()
+                                .neg()
+                                .add(s.entropy().mean()));
                     }
                     adam.step(policy.parameters(), 1e-4);
                     policy.parametersUpdated();

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /** The policy trains: a copy task is learned, every parameter moves, micro-batching is exact. */
 class TrainingTest {
-    static final LlamaConfig SMALL = new LlamaConfig("llama", 24, 64, 128, 2, 4, 2, 16, 1e-5, 1e4, false, false, 128, 1, 2);
+    static final LlamaConfig SMALL =
+            new LlamaConfig("llama", 24, 64, 128, 2, 4, 2, 16, 1e-5, 1e4, false, false, 128, 1, 2);
 
     /** Rows "1 d1..dk 15 d1..dk": the second half copies the first. */
     static int[][] copyBatch(SplittableRandom rng, int batch, int k) {
@@ -59,7 +60,10 @@ class TrainingTest {
                                 mask[i * t + j] = 1f / (rows.length * k);
                             }
                         }
-                        NDArray loss = s.logProbs().mul(scope.create(mask, s.logProbs().getShape())).sum().neg();
+                        NDArray loss = s.logProbs()
+                                .mul(scope.create(mask, s.logProbs().getShape()))
+                                .sum()
+                                .neg();
                         gc.backward(loss);
                         last = loss.getFloat();
                         if (step == 0) {
@@ -147,6 +151,11 @@ class TrainingTest {
     private static NDArray lossOf(LlamaPolicy policy, NDManager scope, int[][] rows, float weight) {
         TokenScores s = policy.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY);
         float[] w = new float[] {weight};
-        return s.logProbs().mul(s.mask()).sum(new int[] {1}).mean().mul(scope.create(w).reshape()).neg();
+        return s.logProbs()
+                .mul(s.mask())
+                .sum(new int[] {1})
+                .mean()
+                .mul(scope.create(w).reshape())
+                .neg();
     }
 }

@@ -96,8 +96,10 @@ public final class AdamW implements AutoCloseable {
         double correction = Math.sqrt(1 - Math.pow(config.beta2(), t)) / (1 - Math.pow(config.beta1(), t));
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray w = e.getValue();
-            NDArray m = firstMoments.computeIfAbsent(e.getKey(), k -> stateManager.zeros(w.getShape(), w.getDataType()));
-            NDArray v = secondMoments.computeIfAbsent(e.getKey(), k -> stateManager.zeros(w.getShape(), w.getDataType()));
+            NDArray m =
+                    firstMoments.computeIfAbsent(e.getKey(), k -> stateManager.zeros(w.getShape(), w.getDataType()));
+            NDArray v =
+                    secondMoments.computeIfAbsent(e.getKey(), k -> stateManager.zeros(w.getShape(), w.getDataType()));
             double decay = w.getShape().dimension() >= 2 ? config.weightDecay() : 0.0;
             try (NDArray g = w.getGradient()) {
                 w.getNDArrayInternal()
@@ -142,8 +144,9 @@ public final class AdamW implements AutoCloseable {
                     throw new IllegalArgumentException("optimizer state has no tensor '" + key + "'");
                 }
                 if (!saved.getShape().equals(e.getValue().getShape())) {
-                    throw new IllegalArgumentException("optimizer state tensor '" + key + "' has shape "
-                            + saved.getShape() + ", parameter has " + e.getValue().getShape());
+                    throw new IllegalArgumentException(
+                            "optimizer state tensor '" + key + "' has shape " + saved.getShape() + ", parameter has "
+                                    + e.getValue().getShape());
                 }
             }
         }

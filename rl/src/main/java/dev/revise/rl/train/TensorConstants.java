@@ -25,7 +25,8 @@ public final class TensorConstants implements AutoCloseable {
 
     /** A float32 scalar tensor holding {@code value}; the same instance for the same value. */
     public NDArray of(float value) {
-        return scalars.computeIfAbsent(value, v -> manager.create(new float[] {v}).reshape().toType(DataType.FLOAT32, false));
+        return scalars.computeIfAbsent(
+                value, v -> manager.create(new float[] {v}).reshape().toType(DataType.FLOAT32, false));
     }
 
     /** A float32 tensor of the given values with the given shape, owned by this object. */

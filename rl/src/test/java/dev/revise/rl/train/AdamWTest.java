@@ -114,7 +114,8 @@ class AdamWTest {
                 AdamW.StepResult r = adam.step(p, 1e-3);
                 assertFalse(r.applied());
                 assertEquals(0, adam.steps());
-                org.junit.jupiter.api.Assertions.assertArrayEquals(before, p.get("w").toFloatArray());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(
+                        before, p.get("w").toFloatArray());
                 try (NDArray g = p.get("w").getGradient()) {
                     org.junit.jupiter.api.Assertions.assertArrayEquals(new float[4], g.toFloatArray());
                 }
@@ -142,7 +143,8 @@ class AdamWTest {
                 first.step(a, 0.01);
                 backward(m, b, grads);
                 second.step(b, 0.01);
-                org.junit.jupiter.api.Assertions.assertArrayEquals(a.get("w").toFloatArray(), b.get("w").toFloatArray());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(
+                        a.get("w").toFloatArray(), b.get("w").toFloatArray());
             }
         }
     }

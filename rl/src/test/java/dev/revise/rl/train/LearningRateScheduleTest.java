@@ -28,7 +28,8 @@ class LearningRateScheduleTest {
 
     @Test
     void invalidValuesNameTheField() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(0, 0, 1, 0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(0, 0, 1, 0));
         assertEquals("peak learning rate must be > 0, got 0.0", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(1, -1, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(1, 0, 1, 1.5));

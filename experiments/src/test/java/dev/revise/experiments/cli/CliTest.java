@@ -1,0 +1,130 @@
+package dev.revise.experiments.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI contract of ARCHITECTURE.md section 6 for the commands that exist. */
+class CliTest {
+    static final Path FIXTURE = Path.of("../policies/src/test/resources/fixtures/hf-llama-tiny");
+
+    @TempDir
+    Path dir;
+
+    record Result(int status, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = ReviseCli.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int status = cl.execute(args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        Result r = run("--help");
+        assertEquals(0, r.status());
+        assertThat(r.out()).contains("init", "logprobs", "generate", "bench", "quickstart");
+    }
+
+    @Test
+    void logprobsMatchTheFixtureReference() throws Exception {
+        JsonNode expected = new ObjectMapper().readTree(Files.readString(FIXTURE.resolve("expected.json")));
+        StringBuilder ids = new StringBuilder();
+        for (JsonNode t : expected.get("tokens")) {
+            ids.append(ids.length() == 0 ? "" : ",").append(t.asInt());
+        }
+        Result r = run("logprobs", "--checkpoint", FIXTURE.toString(), "--token-ids", ids.toString());
+        assertEquals(0, r.status(), r.err());
+        JsonNode got = new ObjectMapper().readTree(r.out()).get("logprobs");
+        assertEquals(expected.get("logprobs").size(), got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(expected.get("logprobs").get(i).asDouble(), got.get(i).asDouble(), 1e-4, "logprob " + i);
+        }
+        assertEquals(1, r.out().strip().lines().count(), "stdout must hold only the JSON line");
+    }
+
+    @Test
+    void outOfRangeIdExitsTwoNamingTheId() {
+        Result r = run("logprobs", "--checkpoint", FIXTURE.toString(), "--token-ids", "1,5,97");
+        assertEquals(2, r.status());
+        assertThat(r.err()).contains("97").contains("vocab_size 97");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void missingCheckpointExitsTwoNamingTheFile() {
+        Result r = run("logprobs", "--checkpoint", dir.resolve("nope").toString(), "--token-ids", "1,2");
+        assertEquals(2, r.status());
+        assertThat(r.err()).contains("nope");
+    }
+
+    @Test
+    void initThenLogprobsAndGenerate() throws Exception {
+        Path ck = dir.resolve("ck");
+        Result init = run("init", "--shape", "tiny", "--out", ck.toString(), "--seed", "3");
+        assertEquals(0, init.status(), init.err());
+        assertThat(new ObjectMapper().readTree(init.out()).get("params").asLong())
+                .isGreaterThan(0);
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json"}) {
+            assertThat(ck.resolve(f)).exists();
+        }
+        Result again = run("init", "--shape", "tiny", "--out", ck.toString());
+        assertEquals(2, again.status(), "init must refuse to overwrite a checkpoint");
+
+        Result lp = run("logprobs", "--checkpoint", ck.toString(), "--token-ids", "1,5,6,7");
+        assertEquals(0, lp.status(), lp.err());
+        assertEquals(3, new ObjectMapper().readTree(lp.out()).get("logprobs").size());
+
+        Result gen = run(
+                "generate",
+                "--checkpoint",
+                ck.toString(),
+                "--prompt",
+                "12+3=",
+                "--max-new-tokens",
+                "5",
+                "--samples",
+                "2",
+                "--temperature",
+                "0.7",
+                "--top-p",
+                "0.9");
+        assertEquals(0, gen.status(), gen.err());
+        JsonNode completions = new ObjectMapper().readTree(gen.out()).get("completions");
+        assertEquals(2, completions.size());
+        assertThat(completions.get(0).get("token_ids").size()).isBetween(1, 5);
+
+        Result greedy1 =
+                run("generate", "--checkpoint", ck.toString(), "--prompt", "7", "--temperature", "0", "--seed", "1");
+        Result greedy2 =
+                run("generate", "--checkpoint", ck.toString(), "--prompt", "7", "--temperature", "0", "--seed", "2");
+        assertEquals(greedy1.out(), greedy2.out());
+    }
+
+    @Test
+    void unknownShapeExitsTwoListingTheShapes() {
+        Result r = run("init", "--shape", "huge", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.status());
+        assertThat(r.err()).contains("unknown shape 'huge'").contains("smollm2-135m");
+    }
+
+    @Test
+    void quickstartSaysHonestlyThatItIsNotThereYet() {
+        Result r = run("quickstart");
+        assertEquals(1, r.status());
+        assertThat(r.err()).contains("not available yet");
+    }
+}
