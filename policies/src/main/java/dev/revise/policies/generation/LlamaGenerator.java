@@ -85,6 +85,7 @@ public final class LlamaGenerator implements Generator {
         String[] texts = new String[b];
         int open = b;
         float masked = LlamaModel.maskedValue();
+        boolean ragged = Arrays.stream(pad).anyMatch(p -> p > 0);
 
         try (NDManager generation = Scopes.named(model.manager(), "generate")) {
             KvCache cache = new KvCache(generation, model.config(), b, capacity);
@@ -136,10 +137,12 @@ public final class LlamaGenerator implements Generator {
                 }
                 int s = longest + n + 1;
                 long[] pos = new long[b];
-                float[] keyBias = new float[b * s];
+                float[] keyBias = ragged ? new float[b * s] : null; // no padding: every key is visible
                 for (int i = 0; i < b; i++) {
                     pos[i] = longest - pad[i] + n;
-                    Arrays.fill(keyBias, i * s, i * s + pad[i], masked);
+                    if (ragged) {
+                        Arrays.fill(keyBias, i * s, i * s + pad[i], masked);
+                    }
                 }
                 try (NDManager step = Scopes.named(generation, "decode")) {
                     probs = nextProbabilities(step, cache, next, pos, keyBias, b, 1, longest + n, params);
@@ -169,7 +172,7 @@ public final class LlamaGenerator implements Generator {
         NDArray idArray = step.create(ids, new Shape(b, t));
         NDArray posArray = step.create(positions, new Shape(b, t));
         int s = start + t;
-        NDArray biasArray = step.create(bias, new Shape(b, 1, 1, t, s));
+        NDArray biasArray = bias == null ? null : step.create(bias, new Shape(b, 1, 1, t, s));
         NDArray hidden = model.forward(step, idArray, posArray, biasArray, cache, start, false);
         NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
         NDArray logits = model.logits(last).reshape(b, model.config().vocabSize());

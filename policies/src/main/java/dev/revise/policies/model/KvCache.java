@@ -17,6 +17,8 @@ public final class KvCache {
     private final NDArray[] keysT;
     private final NDArray[] values;
     private final int capacity;
+    private final long[] keyShape;
+    private final long[] valueShape;
     private int length;
 
     public KvCache(NDManager scope, LlamaConfig config, int batch, int capacity) {
@@ -25,6 +27,8 @@ public final class KvCache {
         this.values = new NDArray[config.numHiddenLayers()];
         int k = config.numKeyValueHeads();
         int dh = config.headDim();
+        this.keyShape = new long[] {batch, k, dh, capacity};
+        this.valueShape = new long[] {batch, k, capacity, dh};
         for (int l = 0; l < keysT.length; l++) {
             keysT[l] = scope.zeros(new Shape(batch, k, dh, capacity), DataType.FLOAT32);
             values[l] = scope.zeros(new Shape(batch, k, capacity, dh), DataType.FLOAT32);
@@ -41,22 +45,21 @@ public final class KvCache {
     }
 
     /** Writes the keys {@code kT (B, K, Dh, T)} and values {@code v (B, K, T, Dh)} at {@code [start, start+T)}. */
-    void write(int layer, int start, NDArray kT, NDArray v) {
-        int t = (int) v.getShape().get(2);
+    void write(int layer, int start, int t, NDArray kT, NDArray v) {
         if (start + t > capacity) {
             throw new IllegalStateException("KV cache full: " + (start + t) + " > capacity " + capacity);
         }
-        Ops.write(keysT[layer], 3, start, kT);
-        Ops.write(values[layer], 2, start, v);
+        Ops.write(keysT[layer], keyShape, 3, start, t, kT);
+        Ops.write(values[layer], valueShape, 2, start, t, v);
     }
 
     /** Views of the first {@code s} positions: {@code kT (B, K, Dh, s)} and {@code v (B, K, s, Dh)}. */
     NDArray keysT(NDManager scope, int layer, int s) {
-        return Ops.into(scope, Ops.slice(keysT[layer], 3, 0, s));
+        return Ops.into(scope, Ops.slice(keysT[layer], keyShape, 3, 0, s));
     }
 
     NDArray values(NDManager scope, int layer, int s) {
-        return Ops.into(scope, Ops.slice(values[layer], 2, 0, s));
+        return Ops.into(scope, Ops.slice(values[layer], valueShape, 2, 0, s));
     }
 
     void advance(int t) {

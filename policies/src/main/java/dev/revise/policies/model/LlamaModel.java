@@ -43,10 +43,13 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray sinTable; // (P, Dh), scaled by Dh^-1/4
     private final NDArray rotateHalf; // (Dh, Dh): x @ R == cat(-x2, x1)
     private final Map<Integer, NDArray> causalBiases = new LinkedHashMap<>();
+    private final NDArray normEps; // D * rms_norm_eps, scalar
+    private final NDArray sqrtHidden; // sqrt(D), scalar
     private NDManager inferenceManager;
     private List<LayerWeights> inferenceWeights;
+    private NDArray inferenceFinalNorm;
 
-    /** The weights of one block in the fused layout the forward pass uses. */
+    /** The weights of one block in the fused layout the forward pass uses; null norm scales are folded. */
     private record LayerWeights(
             NDArray inputNorm,
             NDArray qkv,
@@ -86,6 +89,8 @@ public final class LlamaModel implements AutoCloseable {
         this.cosTable = owned(manager, cos, positions, dh);
         this.sinTable = owned(manager, sin, positions, dh);
         this.rotateHalf = owned(manager, r, dh, dh);
+        this.normEps = owned(manager, new float[] {(float) (config.hiddenSize() * config.rmsNormEps())});
+        this.sqrtHidden = owned(manager, new float[] {(float) Math.sqrt(config.hiddenSize())});
     }
 
     /** The Hugging Face names of the parameters of {@code config}, in checkpoint order, with shapes. */
@@ -225,6 +230,7 @@ public final class LlamaModel implements AutoCloseable {
             inferenceManager.close();
             inferenceManager = null;
             inferenceWeights = null;
+            inferenceFinalNorm = null;
         }
     }
 
@@ -235,7 +241,8 @@ public final class LlamaModel implements AutoCloseable {
      * @param ids (B, T) int64 token ids
      * @param positions (B, T) int64 rotary positions
      * @param bias additive attention bias broadcastable to (B, 1, 1, T, S), 0 or very negative; S is
-     *     T without a cache, or start + T with one
+     *     T without a cache, or start + T with one. Null only for a single new token (T = 1) that
+     *     may see every cached key.
      * @param cache the KV cache to write at [start, start + T) and attend over, or null
      * @param start the cache position of the first of the T tokens
      * @param training build the weights inside {@code scope} so that gradients reach the parameters
@@ -243,59 +250,62 @@ public final class LlamaModel implements AutoCloseable {
      */
     public NDArray forward(
             NDManager scope, NDArray ids, NDArray positions, NDArray bias, KvCache cache, int start, boolean training) {
-        List<LayerWeights> layers = training ? fusedWeights(scope) : inferenceWeights();
+        List<LayerWeights> layers = training ? fusedWeights(scope, false) : inferenceWeights();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
+        if (bias == null && (t != 1 || cache == null)) {
+            throw new IllegalArgumentException("an attention bias is required unless decoding one token with a cache");
+        }
         int h = config.numAttentionHeads();
         int k = config.numKeyValueHeads();
         int g = config.groupSize();
         int dh = config.headDim();
-        int f = config.intermediateSize();
-        float eps = (float) config.rmsNormEps();
+        long s = cache == null ? t : start + t;
         NDArray cos = Ops.reshape(Ops.embedding(positions, cosTable), b, t, 1, dh); // (B, T, 1, Dh)
         NDArray sin = Ops.reshape(Ops.embedding(positions, sinTable), b, t, 1, dh);
         NDArray x = Ops.embedding(ids, parameters.get("model.embed_tokens.weight")); // (B, T, D)
         for (int l = 0; l < layers.size(); l++) {
             LayerWeights w = layers.get(l);
-            // attention
-            NDArray hNorm = rmsNorm(x, w.inputNorm(), eps);
-            NDArray qkv = Ops.reshape(Ops.linear(hNorm, w.qkv(), w.qkvBias()), b, t, h + 2L * k, dh);
-            NDArray qk = Ops.slice(qkv, 2, 0, h + k); // (B, T, H+K, Dh)
-            NDArray v = Ops.permute(Ops.slice(qkv, 2, h + k, h + 2L * k), 0, 2, 1, 3); // (B, K, T, Dh)
+            // 1. attention: Q/K/V, rotary embedding on Q and K together
+            NDArray hNorm = rmsNorm(x, w.inputNorm());
+            NDArray[] qkAndV = Ops.split(
+                    Ops.reshape(Ops.linear(hNorm, w.qkv(), w.qkvBias()), b, t, h + 2L * k, dh), 2, h + k, h + 2L * k);
+            NDArray qk = qkAndV[0]; // (B, T, H+K, Dh)
             qk = qk.mul(cos).add(Ops.matmul(qk, rotateHalf).mul(sin));
-            NDArray q = Ops.reshape(
-                    Ops.permute(Ops.reshape(Ops.slice(qk, 2, 0, h), b, t, k, g, dh), 0, 2, 3, 1, 4),
-                    b,
-                    k,
-                    g * t,
-                    dh); // (B, K, G*T, Dh)
-            NDArray kT = Ops.permute(Ops.slice(qk, 2, h, h + k), 0, 2, 3, 1); // (B, K, Dh, T)
-            long s = t;
+            NDArray[] qAndK = Ops.split(qk, 2, h, h + k);
+            NDArray q = t == 1
+                    ? Ops.reshape(qAndK[0], b, k, g, dh) // (B, K, G*T, Dh): a view when T = 1
+                    : Ops.reshape(Ops.permute(Ops.reshape(qAndK[0], b, t, k, g, dh), 0, 2, 3, 1, 4), b, k, g * t, dh);
+            NDArray kT = Ops.permute(qAndK[1], 0, 2, 3, 1); // (B, K, Dh, T)
+            NDArray v = Ops.permute(qkAndV[1], 0, 2, 1, 3); // (B, K, T, Dh)
             if (cache != null) {
-                cache.write(l, start, kT, v);
-                s = start + t;
+                cache.write(l, start, (int) t, kT, v);
                 kT = cache.keysT(scope, l, (int) s);
                 v = cache.values(scope, l, (int) s);
             }
-            NDArray scores = Ops.reshape(Ops.matmul(q, kT), b, k, g, t, s).add(bias); // (B, K, G, T, S)
-            NDArray probs = Ops.reshape(scores.softmax(-1), b, k, g * t, s);
-            NDArray attn = Ops.reshape(
-                    Ops.permute(Ops.reshape(Ops.matmul(probs, v), b, k, g, t, dh), 0, 3, 1, 2, 4),
-                    b,
-                    t,
-                    (long) h * dh); // (B, T, H*Dh)
+            // 2. grouped-query attention without repeating K/V: query groups share a K/V head
+            NDArray scores = Ops.matmul(q, kT); // (B, K, G*T, S), already scaled via the RoPE tables
+            NDArray probs = bias == null
+                    ? scores.softmax(-1)
+                    : Ops.reshape(Ops.reshape(scores, b, k, g, t, s).add(bias).softmax(-1), b, k, g * t, s);
+            NDArray out = Ops.matmul(probs, v); // (B, K, G*T, Dh)
+            NDArray attn = t == 1
+                    ? Ops.reshape(out, b, 1, (long) h * dh)
+                    : Ops.reshape(Ops.permute(Ops.reshape(out, b, k, g, t, dh), 0, 3, 1, 2, 4), b, t, (long) h * dh);
             x = x.add(Ops.linear(attn, w.o(), null));
-            // SwiGLU MLP
-            NDArray mNorm = rmsNorm(x, w.postNorm(), eps);
-            NDArray gateUp = Ops.linear(mNorm, w.gateUp(), null); // (B, T, 2F)
-            NDArray gate = Ops.slice(gateUp, 2, 0, f);
-            NDArray up = Ops.slice(gateUp, 2, f, 2L * f);
-            x = x.add(Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up), w.down(), null));
+            // 3. SwiGLU MLP
+            NDArray[] gateUp = Ops.split(
+                    Ops.linear(rmsNorm(x, w.postNorm()), w.gateUp(), null),
+                    2,
+                    config.intermediateSize(),
+                    2L * config.intermediateSize());
+            NDArray gate = gateUp[0];
+            x = x.add(Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp[1]), w.down(), null));
         }
         if (cache != null) {
             cache.advance((int) t);
         }
-        return rmsNorm(x, parameters.get("model.norm.weight"), eps);
+        return rmsNorm(x, finalNorm(scope, training));
     }
 
     /** (..., D) hidden states to (..., V) logits. */
@@ -331,24 +341,47 @@ public final class LlamaModel implements AutoCloseable {
         return MASKED;
     }
 
-    private static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
-        return x.div(rms).mul(weight);
+    /**
+     * RMSNorm as x / sqrt(sum(x^2) + D eps) times {@code scale}, where {@code scale} = w sqrt(D)
+     * (equal to x / sqrt(mean(x^2) + eps) w). A null scale means it was folded into the next
+     * matrix (inference weights). Constants are tensors: scalar ops are slow and unsafe in autograd.
+     */
+    private NDArray rmsNorm(NDArray x, NDArray scale) {
+        NDArray normalized =
+                x.div(x.square().sum(new int[] {-1}, true).add(normEps).sqrt());
+        return scale == null ? normalized : normalized.mul(scale);
+    }
+
+    private NDArray finalNorm(NDManager scope, boolean training) {
+        if (!training && inferenceWeights != null) {
+            return inferenceFinalNorm;
+        }
+        return Ops.into(scope, parameters.get("model.norm.weight").mul(sqrtHidden));
     }
 
     private List<LayerWeights> inferenceWeights() {
         if (inferenceWeights == null) {
             inferenceManager = manager.newSubManager();
             inferenceManager.setName("llama-inference-weights");
-            inferenceWeights = fusedWeights(inferenceManager);
+            inferenceWeights = fusedWeights(inferenceManager, true);
+            inferenceFinalNorm = Ops.into(
+                    inferenceManager, parameters.get("model.norm.weight").mul(sqrtHidden));
         }
         return inferenceWeights;
     }
 
-    private List<LayerWeights> fusedWeights(NDManager scope) {
+    /**
+     * Q/K/V and gate/up concatenated per block. With {@code foldNorms} (inference only), each
+     * RMSNorm's w sqrt(D) is multiplied into the columns of the matrix that reads its output.
+     */
+    private List<LayerWeights> fusedWeights(NDManager scope, boolean foldNorms) {
         List<LayerWeights> layers = new ArrayList<>(config.numHiddenLayers());
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             String p = "model.layers." + l + ".";
+            NDArray inputScale =
+                    Ops.into(scope, parameter(p + "input_layernorm.weight").mul(sqrtHidden));
+            NDArray postScale = Ops.into(
+                    scope, parameter(p + "post_attention_layernorm.weight").mul(sqrtHidden));
             NDArray qkv = Ops.into(
                     scope,
                     Ops.cat(
@@ -367,12 +400,18 @@ public final class LlamaModel implements AutoCloseable {
                     : null;
             NDArray gateUp = Ops.into(
                     scope, Ops.cat(0, parameter(p + "mlp.gate_proj.weight"), parameter(p + "mlp.up_proj.weight")));
+            if (foldNorms) {
+                qkv = qkv.mul(inputScale); // (O, D) * (D): scales column i by the norm's weight i
+                gateUp = gateUp.mul(postScale);
+                inputScale = null;
+                postScale = null;
+            }
             layers.add(new LayerWeights(
-                    parameter(p + "input_layernorm.weight"),
+                    inputScale,
                     qkv,
                     qkvBias,
                     parameter(p + "self_attn.o_proj.weight"),
-                    parameter(p + "post_attention_layernorm.weight"),
+                    postScale,
                     gateUp,
                     parameter(p + "mlp.down_proj.weight")));
         }

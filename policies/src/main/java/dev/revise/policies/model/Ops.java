@@ -19,9 +19,11 @@ final class Ops {
         return (PtNDArray) a;
     }
 
-    /** {@code a[..., from:to, ...]} along {@code axis}: a view, no copy. */
-    static NDArray slice(NDArray a, int axis, long from, long to) {
-        long[] shape = a.getShape().getShape();
+    /**
+     * {@code a[..., from:to, ...]} along {@code axis}: a view, no copy. {@code shape} is {@code a}'s
+     * shape, passed in because asking the engine for it costs a JNI call (~4 us) per new array.
+     */
+    static NDArray slice(NDArray a, long[] shape, int axis, long from, long to) {
         long[] min = new long[shape.length];
         long[] max = shape.clone();
         long[] step = new long[shape.length];
@@ -31,16 +33,22 @@ final class Ops {
         return JniUtils.index(pt(a), min, max, step, (PtNDManager) a.getManager());
     }
 
-    /** {@code target[..., from:from+n, ...] = value} along {@code axis}, in place. */
-    static void write(NDArray target, int axis, long from, NDArray value) {
-        long[] shape = target.getShape().getShape();
+    /** {@code target[..., from:from+n, ...] = value} along {@code axis}, in place ({@code shape}: target's). */
+    static void write(NDArray target, long[] shape, int axis, long from, long n, NDArray value) {
         long[] min = new long[shape.length];
         long[] max = shape.clone();
         long[] step = new long[shape.length];
         java.util.Arrays.fill(step, 1);
         min[axis] = from;
-        max[axis] = from + value.getShape().get(axis);
+        max[axis] = from + n;
         JniUtils.indexSet(pt(target), pt(value), min, max, step);
+    }
+
+    /** Splits {@code a} (of length {@code total} along {@code axis}) at {@code index}: two views, one call. */
+    static NDArray[] split(NDArray a, int axis, long index, long total) {
+        // DJL passes these to torch.split_with_sizes: they are sizes, not split points.
+        ai.djl.ndarray.NDList parts = JniUtils.split(pt(a), new long[] {index, total - index}, axis);
+        return new NDArray[] {parts.get(0), parts.get(1)};
     }
 
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
