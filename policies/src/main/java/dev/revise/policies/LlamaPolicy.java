@@ -10,6 +10,7 @@ import dev.revise.policies.generation.LlamaGenerator;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.policies.tokenizer.ChatFormat;
+import dev.revise.policies.tokenizer.HfChatTemplate;
 import dev.revise.policies.tokenizer.Tokenizers;
 import dev.revise.rl.Generator;
 import dev.revise.rl.Message;
@@ -47,15 +48,19 @@ public final class LlamaPolicy implements Policy {
         this.generator = new LlamaGenerator(model, tokenizer);
     }
 
-    /** Loads a Hugging Face checkpoint directory: config.json, model.safetensors, tokenizer.json. */
+    /**
+     * Loads a Hugging Face checkpoint directory: config.json, model.safetensors, tokenizer.json, and
+     * the chat template of tokenizer_config.json when there is one (else ChatML).
+     */
     public static LlamaPolicy load(Path dir, NDManager parent, DeviceSpec device) {
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(dir + ": not a checkpoint directory");
         }
         TextTokenizer tokenizer = Tokenizers.load(dir.resolve("tokenizer.json"));
+        ChatFormat chat = HfChatTemplate.load(dir).<ChatFormat>map(t -> t).orElse(ChatFormat.CHATML);
         LlamaModel model = LlamaModel.load(dir, parent, device.toDevice());
         try {
-            return new LlamaPolicy(model, tokenizer, dir.resolve("tokenizer.json"), ChatFormat.CHATML);
+            return new LlamaPolicy(model, tokenizer, dir.resolve("tokenizer.json"), chat);
         } catch (IllegalArgumentException e) {
             model.close();
             throw new CheckpointException(dir + ": " + e.getMessage(), e);
@@ -77,6 +82,16 @@ public final class LlamaPolicy implements Policy {
                 : null;
         if (source != null || tokenizer instanceof dev.revise.policies.tokenizer.CharTokenizer) {
             Tokenizers.save(tokenizer, source, dir);
+        }
+        if (source != null) {
+            // Keeps the model's own chat template (and special-token settings) with the weights.
+            Path config = source.resolveSibling("tokenizer_config.json");
+            if (Files.exists(config)) {
+                Files.copy(
+                        config,
+                        dir.resolve("tokenizer_config.json"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
