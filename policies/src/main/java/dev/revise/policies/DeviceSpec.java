@@ -29,6 +29,15 @@ public record DeviceSpec(String device, String dtype) {
         return new DeviceSpec("cpu", "float32");
     }
 
+    /** The DJL element type of the weights. */
+    public ai.djl.ndarray.types.DataType dataType() {
+        return switch (dtype) {
+            case "float16" -> ai.djl.ndarray.types.DataType.FLOAT16;
+            case "bfloat16" -> ai.djl.ndarray.types.DataType.BFLOAT16;
+            default -> ai.djl.ndarray.types.DataType.FLOAT32;
+        };
+    }
+
     /** The DJL device; fails with a clear message if CUDA is asked for but the engine has no GPU. */
     public Device toDevice() {
         if (device.equals("cpu")) {

@@ -58,7 +58,7 @@ public final class LlamaPolicy implements Policy {
         }
         TextTokenizer tokenizer = Tokenizers.load(dir.resolve("tokenizer.json"));
         ChatFormat chat = HfChatTemplate.load(dir).<ChatFormat>map(t -> t).orElse(ChatFormat.CHATML);
-        LlamaModel model = LlamaModel.load(dir, parent, device.toDevice());
+        LlamaModel model = LlamaModel.load(dir, parent, device.toDevice(), device.dataType());
         try {
             return new LlamaPolicy(model, tokenizer, dir.resolve("tokenizer.json"), chat);
         } catch (IllegalArgumentException e) {
@@ -196,7 +196,7 @@ public final class LlamaPolicy implements Policy {
         }
         ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(total)).order(ByteOrder.nativeOrder());
         for (NDArray p : model.parameters().values()) {
-            out.put(p.toByteArray());
+            out.put(model.float32Bytes(p));
         }
         return out.array();
     }
@@ -217,7 +217,7 @@ public final class LlamaPolicy implements Policy {
                 int bytes = Math.toIntExact(p.size() * 4);
                 ByteBuffer buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
                 buf.put(snapshot, offset, bytes).flip();
-                NDArray src = scope.create(buf, p.getShape(), DataType.FLOAT32);
+                NDArray src = scope.create(buf, p.getShape(), DataType.FLOAT32).toType(p.getDataType(), false);
                 boolean wasGrad = JniUtils.isGradMode();
                 JniUtils.setGradMode(false);
                 try {

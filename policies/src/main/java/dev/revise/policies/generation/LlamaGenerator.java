@@ -88,7 +88,7 @@ public final class LlamaGenerator implements Generator {
         boolean ragged = Arrays.stream(pad).anyMatch(p -> p > 0);
 
         try (NDManager generation = Scopes.named(model.manager(), "generate")) {
-            KvCache cache = new KvCache(generation, model.config(), b, capacity);
+            KvCache cache = new KvCache(generation, model.config(), b, capacity, model.dtype());
             // 1. prefill: all prompts at once, causal within a row, padding keys masked
             long[] ids = new long[b * longest];
             long[] positions = new long[b * longest];

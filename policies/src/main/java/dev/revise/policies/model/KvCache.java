@@ -22,6 +22,11 @@ public final class KvCache {
     private int length;
 
     public KvCache(NDManager scope, LlamaConfig config, int batch, int capacity) {
+        this(scope, config, batch, capacity, DataType.FLOAT32);
+    }
+
+    /** A cache whose keys and values are stored as {@code dtype} (the model's weight type). */
+    public KvCache(NDManager scope, LlamaConfig config, int batch, int capacity, DataType dtype) {
         this.capacity = capacity;
         this.keysT = new NDArray[config.numHiddenLayers()];
         this.values = new NDArray[config.numHiddenLayers()];
@@ -30,8 +35,8 @@ public final class KvCache {
         this.keyShape = new long[] {batch, k, dh, capacity};
         this.valueShape = new long[] {batch, k, capacity, dh};
         for (int l = 0; l < keysT.length; l++) {
-            keysT[l] = scope.zeros(new Shape(batch, k, dh, capacity), DataType.FLOAT32);
-            values[l] = scope.zeros(new Shape(batch, k, capacity, dh), DataType.FLOAT32);
+            keysT[l] = scope.zeros(new Shape(batch, k, dh, capacity), dtype);
+            values[l] = scope.zeros(new Shape(batch, k, capacity, dh), dtype);
         }
     }
 

@@ -37,6 +37,7 @@ public final class LlamaModel implements AutoCloseable {
     private static final float MASKED = -1e9f;
 
     private final LlamaConfig config;
+    private final DataType dtype;
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
     private final NDArray cosTable; // (P, Dh), scaled by Dh^-1/4
@@ -59,8 +60,9 @@ public final class LlamaModel implements AutoCloseable {
             NDArray gateUp,
             NDArray down) {}
 
-    private LlamaModel(LlamaConfig config, NDManager parent, Map<String, NDArray> parameters, NDManager manager) {
+    private LlamaModel(LlamaConfig config, DataType dtype, Map<String, NDArray> parameters, NDManager manager) {
         this.config = config;
+        this.dtype = dtype;
         this.manager = manager;
         this.parameters = Collections.unmodifiableMap(parameters);
         int dh = config.headDim();
@@ -86,11 +88,11 @@ public final class LlamaModel implements AutoCloseable {
             r[(i + half) * dh + i] = -1f; // out[i] = -x[i + half]
             r[i * dh + i + half] = 1f; // out[i + half] = x[i]
         }
-        this.cosTable = owned(manager, cos, positions, dh);
-        this.sinTable = owned(manager, sin, positions, dh);
-        this.rotateHalf = owned(manager, r, dh, dh);
-        this.normEps = owned(manager, new float[] {(float) (config.hiddenSize() * config.rmsNormEps())});
-        this.sqrtHidden = owned(manager, new float[] {(float) Math.sqrt(config.hiddenSize())});
+        this.cosTable = owned(manager, dtype, cos, positions, dh);
+        this.sinTable = owned(manager, dtype, sin, positions, dh);
+        this.rotateHalf = owned(manager, dtype, r, dh, dh);
+        this.normEps = owned(manager, dtype, new float[] {(float) (config.hiddenSize() * config.rmsNormEps())});
+        this.sqrtHidden = owned(manager, dtype, new float[] {(float) Math.sqrt(config.hiddenSize())});
     }
 
     /** The Hugging Face names of the parameters of {@code config}, in checkpoint order, with shapes. */
@@ -128,6 +130,11 @@ public final class LlamaModel implements AutoCloseable {
      * weights on any device.
      */
     public static LlamaModel random(LlamaConfig config, NDManager parent, Device device, long seed) {
+        return random(config, parent, device, DataType.FLOAT32, seed);
+    }
+
+    /** As {@link #random(LlamaConfig, NDManager, Device, long)}, with weights stored as {@code dtype}. */
+    public static LlamaModel random(LlamaConfig config, NDManager parent, Device device, DataType dtype, long seed) {
         NDManager manager = parent.newSubManager(device);
         manager.setName("llama-model");
         Map<String, NDArray> params = new LinkedHashMap<>();
@@ -146,9 +153,9 @@ public final class LlamaModel implements AutoCloseable {
                 float v = norm ? 1f : bias ? 0f : (float) (gaussian(rng) * 0.02);
                 buf.putFloat(i * 4, v);
             }
-            params.put(name, parameter(manager, buf, e.getValue()));
+            params.put(name, parameter(manager, dtype, buf, e.getValue()));
         }
-        return new LlamaModel(config, parent, params, manager);
+        return new LlamaModel(config, dtype, params, manager);
     }
 
     private static double gaussian(SplittableRandom rng) {
@@ -158,10 +165,10 @@ public final class LlamaModel implements AutoCloseable {
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
 
-    private static NDArray parameter(NDManager manager, ByteBuffer float32, long[] shape) {
+    private static NDArray parameter(NDManager manager, DataType dtype, ByteBuffer float32, long[] shape) {
         // The buffer-backed tensor aliases Java direct memory: copy into native memory we own.
         try (NDArray aliased = manager.create(float32, new Shape(shape), DataType.FLOAT32)) {
-            NDArray p = aliased.duplicate();
+            NDArray p = ownedCopy(aliased, dtype);
             p.setRequiresGradient(true);
             return p;
         }
@@ -169,6 +176,15 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Loads {@code config.json} and {@code model.safetensors} from a Hugging Face checkpoint directory. */
     public static LlamaModel load(Path dir, NDManager parent, Device device) {
+        return load(dir, parent, device, DataType.FLOAT32);
+    }
+
+    /**
+     * As {@link #load(Path, NDManager, Device)}, with weights stored as {@code dtype} (float16 or
+     * bfloat16 halve the memory of inference copies: rollout workers, the reference model; the
+     * trained policy stays float32 so AdamW updates are not lost to rounding).
+     */
+    public static LlamaModel load(Path dir, NDManager parent, Device device, DataType dtype) {
         LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
         Path weights = dir.resolve("model.safetensors");
         NDManager manager = parent.newSubManager(device);
@@ -182,13 +198,13 @@ public final class LlamaModel implements AutoCloseable {
                             + java.util.Arrays.toString(entry.shape()) + ", config.json implies "
                             + java.util.Arrays.toString(e.getValue()));
                 }
-                params.put(e.getKey(), parameter(manager, file.readFloat32(e.getKey()), e.getValue()));
+                params.put(e.getKey(), parameter(manager, dtype, file.readFloat32(e.getKey()), e.getValue()));
             }
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
-        return new LlamaModel(config, parent, params, manager);
+        return new LlamaModel(config, dtype, params, manager);
     }
 
     /** Writes {@code config.json} and {@code model.safetensors} (F32, {@code {"format":"pt"}}). */
@@ -198,7 +214,7 @@ public final class LlamaModel implements AutoCloseable {
         Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray p = e.getValue();
-            ByteBuffer bytes = ByteBuffer.wrap(p.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer bytes = ByteBuffer.wrap(float32Bytes(p)).order(ByteOrder.LITTLE_ENDIAN);
             tensors.put(e.getKey(), new SafetensorsWriter.Tensor(p.getShape().getShape(), bytes));
         }
         SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
@@ -206,6 +222,21 @@ public final class LlamaModel implements AutoCloseable {
 
     public LlamaConfig config() {
         return config;
+    }
+
+    /** The element type of the weights (float32 unless loaded for inference in half precision). */
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** A parameter's values as little-endian float32 bytes, whatever its storage type. */
+    public byte[] float32Bytes(NDArray p) {
+        if (p.getDataType() == DataType.FLOAT32) {
+            return p.toByteArray();
+        }
+        try (NDArray f = p.toType(DataType.FLOAT32, true)) {
+            return f.toByteArray();
+        }
     }
 
     public NDManager manager() {
@@ -255,6 +286,9 @@ public final class LlamaModel implements AutoCloseable {
         long t = ids.getShape().get(1);
         if (bias == null && (t != 1 || cache == null)) {
             throw new IllegalArgumentException("an attention bias is required unless decoding one token with a cache");
+        }
+        if (bias != null && bias.getDataType() != dtype) {
+            bias = bias.toType(dtype, false);
         }
         int h = config.numAttentionHeads();
         int k = config.numKeyValueHeads();
@@ -325,14 +359,30 @@ public final class LlamaModel implements AutoCloseable {
                     bias[i * n + j] = MASKED;
                 }
             }
-            return owned(manager, bias, 1, 1, 1, n, n);
+            return owned(manager, dtype, bias, 1, 1, 1, n, n);
         });
     }
 
     /** A tensor in native memory owned by {@code m} (a Java-array tensor would alias a direct buffer). */
-    static NDArray owned(NDManager m, float[] values, long... shape) {
+    static NDArray owned(NDManager m, DataType dtype, float[] values, long... shape) {
         try (NDArray aliased = m.create(values, new Shape(shape))) {
-            return aliased.duplicate();
+            return ownedCopy(aliased, dtype);
+        }
+    }
+
+    /**
+     * A copy of {@code aliased} in native memory, converted to {@code dtype}. Why not {@code
+     * toType(dtype, true)}: for an unchanged type DJL calls torch's {@code to()}, which returns the
+     * same storage, i.e. the Java buffer that is freed once {@code aliased} is closed and collected
+     * (weights then turn into garbage at the next GC).
+     */
+    private static NDArray ownedCopy(NDArray aliased, DataType dtype) {
+        NDArray copy = aliased.duplicate();
+        if (dtype == copy.getDataType()) {
+            return copy;
+        }
+        try (copy) {
+            return copy.toType(dtype, false);
         }
     }
 

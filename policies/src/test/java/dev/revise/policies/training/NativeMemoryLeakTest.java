@@ -38,7 +38,7 @@ class NativeMemoryLeakTest {
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy policy = TestModels.policy(root, CONFIG, 1);
                 AdamW adam = new AdamW(policy.manager(), AdamW.Config.defaults())) {
-            int warmup = 50; // JIT compilation and allocator arenas settle first
+            int warmup = 100; // JIT compilation, heap sizing and allocator arenas settle first
             int arraysAfterWarmup = -1;
             List<double[]> rss = new ArrayList<>();
             for (int step = 0; step < warmup + 200; step++) {

@@ -1,7 +1,9 @@
 package dev.revise.rl.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import java.util.Collection;
 
 /** Global gradient norm and zeroing, with every temporary closed at once (pitfalls 3 and 4). */
@@ -35,8 +37,11 @@ public final class GradientNorms {
     /** Sets every gradient to zero in place; works for NaN gradients too (0 * NaN would not). */
     public static void zero(Collection<NDArray> parameters) {
         for (NDArray p : parameters) {
-            try (NDArray g = p.getGradient()) {
-                g.set(new NDIndex("..."), 0f);
+            // The scalar lives in its own scope: set(index, Number) would create it on the
+            // gradient's manager, the model's, and leak one array per parameter per call.
+            try (NDArray g = p.getGradient();
+                    NDManager scope = g.getManager().newSubManager()) {
+                g.set(new NDIndex("..."), scope.zeros(new Shape()));
             }
         }
     }

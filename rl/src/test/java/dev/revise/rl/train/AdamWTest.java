@@ -111,8 +111,10 @@ class AdamWTest {
             float[] before = p.get("w").toFloatArray();
             backward(m, p, new float[][] {{Float.NaN, 0, 0, 0}, {0, 0}});
             try (AdamW adam = new AdamW(m, AdamW.Config.defaults())) {
+                int arrays = m.getManagedArrays().size();
                 AdamW.StepResult r = adam.step(p, 1e-3);
                 assertFalse(r.applied());
+                assertEquals(arrays, m.getManagedArrays().size(), "a skipped step leaked arrays");
                 assertEquals(0, adam.steps());
                 org.junit.jupiter.api.Assertions.assertArrayEquals(
                         before, p.get("w").toFloatArray());
