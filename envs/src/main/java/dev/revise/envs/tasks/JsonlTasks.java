@@ -1,0 +1,136 @@
+package dev.revise.envs.tasks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.revise.rl.Task;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads tasks from JSONL files (optionally gzipped) and from the datasets shipped with revise.
+ * Every malformed line fails with the file and line number; nothing is skipped silently.
+ */
+public final class JsonlTasks {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonlTasks() {}
+
+    /** The GSM8K test split (1,319 problems, MIT; see data/gsm8k/LICENSE.md). */
+    public static List<Task> gsm8kTest() {
+        return resource("data/gsm8k/test.jsonl", JsonlFormat.GSM8K, "gsm8k-test");
+    }
+
+    /** The first 500 problems of the GSM8K train split (for examples and smoke runs). */
+    public static List<Task> gsm8kTrainSample() {
+        return resource("data/gsm8k/train-sample-500.jsonl", JsonlFormat.GSM8K, "gsm8k-train");
+    }
+
+    /** MATH500 (500 problems, MIT; see data/math500/LICENSE.md). */
+    public static List<Task> math500() {
+        return resource("data/math500/test.jsonl", JsonlFormat.MATH, "math500");
+    }
+
+    /** Tasks of a user file; {@code .gz} files are decompressed. */
+    public static List<Task> read(Path file, JsonlFormat format) {
+        try (InputStream raw = Files.newInputStream(file)) {
+            InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+            return parse(in, file.toString(), format, idPrefix(file));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": file not found");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String idPrefix(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.indexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    static List<Task> resource(String path, JsonlFormat format, String idPrefix) {
+        try (InputStream in = JsonlTasks.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + path + " is missing from the envs jar");
+            }
+            return parse(in, path, format, idPrefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": " + e.getMessage(), e);
+        }
+    }
+
+    static List<Task> parse(InputStream in, String where, JsonlFormat format, String idPrefix) throws IOException {
+        List<Task> tasks = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        String line;
+        int number = 0;
+        while ((line = reader.readLine()) != null) {
+            number++;
+            if (line.isBlank()) {
+                continue;
+            }
+            String at = where + ":" + number;
+            JsonNode node;
+            try {
+                node = JSON.readTree(line);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException(at + ": not valid JSON: " + e.getOriginalMessage());
+            }
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException(at + ": not a JSON object");
+            }
+            String id = format.idField() == null ? idPrefix + "-" + number : text(node, format.idField(), at);
+            if (!ids.add(id)) {
+                throw new IllegalArgumentException(at + ": duplicate task id '" + id + "'");
+            }
+            String prompt = text(node, format.promptField(), at);
+            String raw = text(node, format.answerField(), at);
+            String answer;
+            try {
+                answer = format.answerExtractor().apply(raw);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(at + ": field '" + format.answerField() + "': " + e.getMessage());
+            }
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("source", format.name());
+            for (String field : format.metadataFields()) {
+                JsonNode v = node.get(field);
+                if (v != null && !v.isNull()) {
+                    metadata.put(field, v.isTextual() ? v.asText() : v.toString());
+                }
+            }
+            metadata.putIfAbsent("reference", raw); // the unprocessed answer field (GSM8K: the worked solution)
+            tasks.add(new Task(id, prompt, answer, metadata));
+        }
+        if (tasks.isEmpty()) {
+            throw new IllegalArgumentException(where + ": no tasks");
+        }
+        return tasks;
+    }
+
+    private static String text(JsonNode node, String field, String at) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            throw new IllegalArgumentException(at + ": missing field '" + field + "'");
+        }
+        if (v.isContainerNode()) {
+            throw new IllegalArgumentException(at + ": field '" + field + "' must be a string or number, got " + v);
+        }
+        return v.asText();
+    }
+}
