@@ -14,6 +14,27 @@ public interface ChatFormat {
     /** Text that ends an assistant turn (a stop string for sampling). */
     String endOfTurn();
 
+    /**
+     * Message contents concatenated with no role markers: for character-level models on built-in
+     * tasks, where the task's own text carries the structure (e.g. {@code Q3+5-7+2-9:}, an attempt,
+     * then the {@code |} check-and-rewrite marker as the instruction). Turns end at end-of-sequence.
+     */
+    ChatFormat PLAIN = new ChatFormat() {
+        @Override
+        public String render(List<Message> conversation) {
+            StringBuilder sb = new StringBuilder();
+            for (Message m : conversation) {
+                sb.append(m.content());
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public String endOfTurn() {
+            return "";
+        }
+    };
+
     ChatFormat CHATML = new ChatFormat() {
         @Override
         public String render(List<Message> conversation) {

@@ -75,6 +75,14 @@ class TokenizerTest {
     }
 
     @Test
+    void plainFormatConcatenatesContents() {
+        assertEquals(
+                "Q1+2:1+2=3;A3|",
+                ChatFormat.PLAIN.render(
+                        List.of(Message.user("Q1+2:"), Message.assistant("1+2=3;A3"), Message.user("|"))));
+    }
+
+    @Test
     void chatMlRendersTurnsAndTheAssistantHeader() {
         String text = ChatFormat.CHATML.render(List.of(Message.system("s"), Message.user("u"), Message.assistant("a")));
         assertEquals(
