@@ -113,8 +113,8 @@ public final class LlamaPolicy implements Policy {
     }
 
     @Override
-    public int[] encodeConversation(List<Message> conversation) {
-        return tokenizer.encode(chatFormat.render(conversation));
+    public String render(List<Message> conversation) {
+        return chatFormat.render(conversation);
     }
 
     @Override

@@ -10,15 +10,15 @@ import java.util.Map;
  * gradients; {@link #score} records gradients exactly when the caller has a {@code
  * GradientCollector} open.
  */
-public interface Policy extends AutoCloseable {
-
-    TextTokenizer tokenizer();
+public interface Policy extends ConversationCodec, AutoCloseable {
 
     /**
      * The token ids of a conversation rendered with the policy's chat format, ending with the
      * header of the assistant turn the policy is to write next.
      */
-    int[] encodeConversation(List<Message> conversation);
+    default int[] encodeConversation(List<Message> conversation) {
+        return tokenizer().encode(render(conversation));
+    }
 
     Generator generator();
 

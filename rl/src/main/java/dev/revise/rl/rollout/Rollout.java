@@ -1,0 +1,42 @@
+package dev.revise.rl.rollout;
+
+import dev.revise.rl.RewardBreakdown;
+import dev.revise.rl.Trajectory;
+
+/**
+ * One finished episode with everything a learner needs. Arrays compare by reference.
+ *
+ * @param trajectory the turns with their verdicts and feedback
+ * @param sample the sample index within the task's group
+ * @param tokens the whole conversation as token ids: prompt, attempt 1, feedback, attempt 2, ...
+ * @param turnOfToken per token: the turn whose attempt produced it, or -1 for tokens the policy did
+ *     not generate (prompt, instructions, feedback), which are never trained
+ * @param sampleLogProbs per token: the sampling log-prob of generated tokens (0 elsewhere): the
+ *     "old" log-probs of PPO/GRPO
+ * @param rewards per-turn rewards and their named components
+ */
+public record Rollout(
+        Trajectory trajectory,
+        int sample,
+        int[] tokens,
+        int[] turnOfToken,
+        float[] sampleLogProbs,
+        RewardBreakdown rewards) {
+    public Rollout {
+        if (tokens.length != turnOfToken.length || tokens.length != sampleLogProbs.length) {
+            throw new IllegalArgumentException("rollout arrays differ in length: " + tokens.length + ", "
+                    + turnOfToken.length + ", " + sampleLogProbs.length);
+        }
+    }
+
+    /** Number of tokens the policy generated in {@code turn}. */
+    public int generatedTokens(int turn) {
+        int n = 0;
+        for (int t : turnOfToken) {
+            if (t == turn) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.revise.rl.rollout;
+
+import dev.revise.rl.Completion;
+import dev.revise.rl.ConversationCodec;
+import dev.revise.rl.Environment;
+import dev.revise.rl.Episode;
+import dev.revise.rl.Generator;
+import dev.revise.rl.Prompt;
+import dev.revise.rl.RewardFunction;
+import dev.revise.rl.Task;
+import dev.revise.rl.Trajectory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Runs attempt-then-correct episodes: all open episodes advance one turn at a time, each turn
+ * sampled in batches, then verified by the environment, until every episode is done; finished
+ * trajectories are scored by the reward function.
+ *
+ * <p>Token bookkeeping: the training sequence of an episode is built by appending, never by
+ * re-tokenizing the conversation, so the sampled token ids (and their log-probs) are kept exactly.
+ * After an attempt, the chat format's new text is the rendered next conversation minus the text
+ * already rendered and the attempt; its tokens are appended as not-generated (-1). This requires
+ * an append-only chat format (ChatML, the plain format and most Hugging Face templates are);
+ * a template that rewrites earlier turns is refused with a message.
+ *
+ * <p>Plain Java and single-threaded: a local source runs one per thread, a Ray actor holds one.
+ */
+public final class RolloutWorker {
+    private final Environment environment;
+    private final Generator generator;
+    private final ConversationCodec codec;
+    private final RewardFunction rewards;
+    private final int maxBatch;
+
+    /**
+     * @param maxBatch the largest number of sequences sampled in one generator call (bounds the KV
+     *     cache memory)
+     */
+    public RolloutWorker(
+            Environment environment,
+            Generator generator,
+            ConversationCodec codec,
+            RewardFunction rewards,
+            int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
+        }
+        this.environment = environment;
+        this.generator = generator;
+        this.codec = codec;
+        this.rewards = rewards;
+        this.maxBatch = maxBatch;
+    }
+
+    /** One episode in progress and its token sequence. */
+    private final class Running {
+        final Task task;
+        final int sample;
+        final Episode episode;
+        final IntBuffer tokens = new IntBuffer();
+        final IntBuffer turns = new IntBuffer();
+        final FloatBuffer logProbs = new FloatBuffer();
+        String rendered;
+
+        Running(Task task, int sample, long seed) {
+            this.task = task;
+            this.sample = sample;
+            this.episode = environment.start(task, seed);
+            this.rendered = codec.render(episode.conversation());
+            appendContext(codec.tokenizer().encode(rendered));
+        }
+
+        void appendContext(int[] ids) {
+            for (int id : ids) {
+                tokens.add(id);
+                turns.add(-1);
+                logProbs.add(0f);
+            }
+        }
+
+        void appendAttempt(Completion c, int turn) {
+            for (int i = 0; i < c.length(); i++) {
+                tokens.add(c.tokenIds()[i]);
+                turns.add(turn);
+                logProbs.add(c.logProbs()[i]);
+            }
+        }
+    }
+
+    /** Runs every (task, sample) episode of the request to completion. */
+    public List<Rollout> run(RolloutRequest request, long policyVersion) {
+        List<Running> all = new ArrayList<>();
+        for (Task task : request.tasks()) {
+            for (int g = 0; g < request.groupSize(); g++) {
+                all.add(new Running(task, g, Seeds.derive(request.rootSeed(), request.iteration(), task.id(), g, -1)));
+            }
+        }
+        while (true) {
+            List<Running> open = all.stream().filter(r -> !r.episode.isDone()).toList();
+            if (open.isEmpty()) {
+                break;
+            }
+            for (int from = 0; from < open.size(); from += maxBatch) {
+                List<Running> chunk = open.subList(from, Math.min(open.size(), from + maxBatch));
+                List<Prompt> prompts = new ArrayList<>(chunk.size());
+                for (Running r : chunk) {
+                    int turn = r.episode.turns().size();
+                    long seed = Seeds.derive(request.rootSeed(), request.iteration(), r.task.id(), r.sample, turn);
+                    prompts.add(new Prompt(r.tokens.toArray(), seed));
+                }
+                List<Completion> completions = generator.generate(prompts, request.sampling());
+                for (int i = 0; i < chunk.size(); i++) {
+                    advance(chunk.get(i), completions.get(i));
+                }
+            }
+        }
+        List<Rollout> out = new ArrayList<>(all.size());
+        for (Running r : all) {
+            Trajectory t = r.episode.trajectory(r.task.id() + "@" + request.iteration(), policyVersion);
+            out.add(new Rollout(
+                    t, r.sample, r.tokens.toArray(), r.turns.toArray(), r.logProbs.toArray(), rewards.score(t)));
+        }
+        return out;
+    }
+
+    private void advance(Running r, Completion c) {
+        int turn = r.episode.turns().size();
+        r.episode.respond(c);
+        r.appendAttempt(c, turn);
+        if (r.episode.isDone()) {
+            return;
+        }
+        String next = codec.render(r.episode.conversation());
+        String before = r.rendered + c.text();
+        if (!next.startsWith(before)) {
+            throw new IllegalStateException(
+                    "the chat format is not append-only: rendering the conversation of task '" + r.task.id()
+                            + "' after turn " + turn + " rewrites earlier text, so sampled tokens cannot be kept");
+        }
+        String delta = next.substring(before.length());
+        // Text the sampled tokens already hold beyond the attempt text (a stop token such as
+        // <|im_end|>, or a stop string): the format's delta repeats it, so it is not appended twice.
+        String generated = codec.tokenizer().decode(c.tokenIds(), false);
+        if (generated.startsWith(c.text())) {
+            String extra = generated.substring(c.text().length());
+            if (!extra.isEmpty() && delta.startsWith(extra)) {
+                delta = delta.substring(extra.length());
+            }
+        }
+        r.appendContext(codec.tokenizer().encode(delta));
+        r.rendered = next;
+    }
+
+    /** A growable float array. */
+    static final class FloatBuffer {
+        private float[] data = new float[64];
+        private int size;
+
+        void add(float v) {
+            if (size == data.length) {
+                data = Arrays.copyOf(data, size * 2);
+            }
+            data[size++] = v;
+        }
+
+        float[] toArray() {
+            return Arrays.copyOf(data, size);
+        }
+    }
+
+    /** A growable int array (avoids boxing every token). */
+    static final class IntBuffer {
+        private int[] data = new int[64];
+        private int size;
+
+        void add(int v) {
+            if (size == data.length) {
+                data = Arrays.copyOf(data, size * 2);
+            }
+            data[size++] = v;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(data, size);
+        }
+    }
+}

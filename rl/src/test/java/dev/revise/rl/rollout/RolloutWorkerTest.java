@@ -1,0 +1,222 @@
+package dev.revise.rl.rollout;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.revise.rl.Completion;
+import dev.revise.rl.ConversationCodec;
+import dev.revise.rl.Environment;
+import dev.revise.rl.Episode;
+import dev.revise.rl.Feedback;
+import dev.revise.rl.FinishReason;
+import dev.revise.rl.Generator;
+import dev.revise.rl.Message;
+import dev.revise.rl.Prompt;
+import dev.revise.rl.RewardBreakdown;
+import dev.revise.rl.RewardFunction;
+import dev.revise.rl.SamplingParams;
+import dev.revise.rl.Task;
+import dev.revise.rl.TextTokenizer;
+import dev.revise.rl.Trajectory;
+import dev.revise.rl.Turn;
+import dev.revise.rl.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class RolloutWorkerTest {
+    /** One token per char (code point), '#' (id 35) as a special end token decoded only with specials. */
+    static final TextTokenizer CHARS = new TextTokenizer() {
+        @Override
+        public int[] encode(String text) {
+            return text.codePoints().toArray();
+        }
+
+        @Override
+        public String decode(int[] ids, boolean skipSpecial) {
+            StringBuilder sb = new StringBuilder();
+            for (int id : ids) {
+                if (!(skipSpecial && id == '#')) {
+                    sb.appendCodePoint(id);
+                }
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public int vocabSize() {
+            return 128;
+        }
+
+        @Override
+        public OptionalInt bosId() {
+            return OptionalInt.empty();
+        }
+
+        @Override
+        public OptionalInt eosId() {
+            return OptionalInt.of('#');
+        }
+
+        @Override
+        public OptionalInt tokenId(String token) {
+            return OptionalInt.empty();
+        }
+    };
+
+    static ConversationCodec codec(Function<List<Message>, String> render) {
+        return new ConversationCodec() {
+            @Override
+            public TextTokenizer tokenizer() {
+                return CHARS;
+            }
+
+            @Override
+            public String render(List<Message> conversation) {
+                return render.apply(conversation);
+            }
+        };
+    }
+
+    static final ConversationCodec PLAIN =
+            codec(c -> String.join("", c.stream().map(Message::content).toList()));
+
+    /** A ChatML-like format: every message ends with '#', assistant messages start with a '>' header. */
+    static final ConversationCodec TAGGED = codec(c -> {
+        StringBuilder sb = new StringBuilder();
+        for (Message m : c) {
+            sb.append(m.role() == dev.revise.rl.Role.ASSISTANT ? ">" : "")
+                    .append(m.content())
+                    .append('#');
+        }
+        return sb.append('>').toString();
+    });
+
+    /** Writes a digit drawn from the prompt's seed, then the end token '#'. */
+    static final Generator DIGITS = (prompts, params) -> {
+        List<Completion> out = new ArrayList<>();
+        for (Prompt p : prompts) {
+            int d = new SplittableRandom(p.seed()).nextInt(10);
+            out.add(new Completion(
+                    Integer.toString(d),
+                    new int[] {'0' + d, '#'},
+                    new float[] {-0.5f, -0.1f},
+                    FinishReason.STOP_TOKEN));
+        }
+        return out;
+    };
+
+    /** Two attempts with the fixed instruction '|'; correct iff the digit equals the answer. */
+    static final Environment TWO_TURNS = (task, seed) -> new Episode() {
+        final List<Turn> turns = new ArrayList<>();
+
+        @Override
+        public Task task() {
+            return task;
+        }
+
+        @Override
+        public List<Message> conversation() {
+            List<Message> c = new ArrayList<>(List.of(Message.user(task.prompt())));
+            for (Turn t : turns) {
+                c.add(Message.assistant(t.completion().text()));
+                c.add(Message.user(t.feedback().message()));
+            }
+            return c;
+        }
+
+        @Override
+        public Feedback respond(Completion completion) {
+            Verdict v = completion.text().equals(task.answer())
+                    ? Verdict.correct(completion.text(), "equal")
+                    : Verdict.incorrect(completion.text(), 0, "differs");
+            Feedback f = turns.size() == 1 ? Feedback.end() : Feedback.retry("|");
+            turns.add(new Turn(turns.size(), conversation(), completion, v, f));
+            return f;
+        }
+
+        @Override
+        public boolean isDone() {
+            return turns.size() == 2;
+        }
+
+        @Override
+        public List<Turn> turns() {
+            return turns;
+        }
+
+        @Override
+        public Trajectory trajectory(String groupId, long policyVersion) {
+            return new Trajectory(task.id(), groupId, turns, policyVersion, seed);
+        }
+    };
+
+    static final RewardFunction PER_TURN_CORRECT = t -> {
+        double[] r = new double[t.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = t.turn(i).verdict().binary();
+        }
+        return new RewardBreakdown(r, Map.of("correct", r));
+    };
+
+    static final List<Task> TASKS =
+            List.of(new Task("a", "Q1:", "1"), new Task("b", "Q2:", "2"), new Task("c", "Q3:", "3"));
+
+    @Test
+    void tokensMasksAndLogProbsOfATwoTurnEpisode() {
+        RolloutWorker w = new RolloutWorker(TWO_TURNS, DIGITS, PLAIN, PER_TURN_CORRECT, 8);
+        List<Rollout> out = w.run(new RolloutRequest(TASKS, 2, 42, 0, SamplingParams.sample(4)), 7);
+        assertEquals(6, out.size());
+        Rollout r = out.get(0);
+        String d1 = r.trajectory().turn(0).completion().text();
+        String d2 = r.trajectory().turn(1).completion().text();
+        // Q1: | d1 # | '|' | d2 #
+        assertEquals("Q1:" + d1 + "#|" + d2 + "#", CHARS.decode(r.tokens(), false));
+        assertArrayEquals(new int[] {-1, -1, -1, 0, 0, -1, 1, 1}, r.turnOfToken());
+        assertArrayEquals(new float[] {0, 0, 0, -0.5f, -0.1f, 0, -0.5f, -0.1f}, r.sampleLogProbs());
+        assertEquals(7, r.trajectory().policyVersion());
+        assertEquals("a@0", r.trajectory().groupId());
+        assertEquals(r.trajectory().turn(1).verdict().binary(), r.rewards().turn(1));
+    }
+
+    @Test
+    void theFormatsRepeatedEndTokenIsNotAppendedTwice() {
+        RolloutWorker w = new RolloutWorker(TWO_TURNS, DIGITS, TAGGED, PER_TURN_CORRECT, 8);
+        Rollout r = w.run(new RolloutRequest(TASKS.subList(0, 1), 1, 1, 0, SamplingParams.sample(4)), 0)
+                .get(0);
+        String d1 = r.trajectory().turn(0).completion().text();
+        String d2 = r.trajectory().turn(1).completion().text();
+        assertEquals("Q1:#>" + d1 + "#|#>" + d2 + "#", CHARS.decode(r.tokens(), false));
+    }
+
+    @Test
+    void resultsDoNotDependOnBatchingAndSeedsDifferPerSampleAndTurn() {
+        RolloutRequest req = new RolloutRequest(TASKS, 4, 9, 3, SamplingParams.sample(4));
+        List<Rollout> a = new RolloutWorker(TWO_TURNS, DIGITS, PLAIN, PER_TURN_CORRECT, 1).run(req, 0);
+        List<Rollout> b = new RolloutWorker(TWO_TURNS, DIGITS, PLAIN, PER_TURN_CORRECT, 5).run(req, 0);
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(a.get(i).tokens(), b.get(i).tokens(), "rollout " + i);
+        }
+        assertNotEquals(Seeds.derive(9, 3, "a", 0, 0), Seeds.derive(9, 3, "a", 1, 0));
+        assertNotEquals(Seeds.derive(9, 3, "a", 0, 0), Seeds.derive(9, 3, "a", 0, 1));
+        assertNotEquals(Seeds.derive(9, 3, "a", 0, 0), Seeds.derive(9, 4, "a", 0, 0));
+        assertEquals(Seeds.derive(9, 3, "a", 0, 0), Seeds.derive(9, 3, "a", 0, 0));
+    }
+
+    @Test
+    void aFormatThatRewritesHistoryIsRefused() {
+        ConversationCodec rewriting =
+                codec(c -> c.size() + ":" + c.get(c.size() - 1).content());
+        RolloutWorker w = new RolloutWorker(TWO_TURNS, DIGITS, rewriting, PER_TURN_CORRECT, 8);
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> w.run(new RolloutRequest(TASKS, 1, 1, 0, SamplingParams.sample(4)), 0));
+        assertEquals(true, e.getMessage().contains("not append-only"));
+    }
+}
