@@ -256,7 +256,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /** Drops the cached fused inference weights; call after parameters change in place. */
-    public void parametersChanged() {
+    public synchronized void parametersChanged() {
         if (inferenceManager != null) {
             inferenceManager.close();
             inferenceManager = null;
@@ -403,13 +403,15 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray finalNorm(NDManager scope, boolean training) {
-        if (!training && inferenceWeights != null) {
+        if (!training) {
+            inferenceWeights();
             return inferenceFinalNorm;
         }
         return Ops.into(scope, parameters.get("model.norm.weight").mul(sqrtHidden));
     }
 
-    private List<LayerWeights> inferenceWeights() {
+    /** Synchronized: rollout threads share one model and may ask at once after an update. */
+    private synchronized List<LayerWeights> inferenceWeights() {
         if (inferenceWeights == null) {
             inferenceManager = manager.newSubManager();
             inferenceManager.setName("llama-inference-weights");
