@@ -115,6 +115,40 @@ public final class Advantages {
         return out;
     }
 
+    /**
+     * Multi-turn RLOO: for each turn position k, A = v - mean of the other samples of the group
+     * that reached turn k (0 when a sample is alone at that turn).
+     */
+    public static double[][] perTurnLeaveOneOut(double[][] values, int groupSize) {
+        checkGroups(values.length, groupSize);
+        double[][] out = new double[values.length][];
+        for (int j = 0; j < values.length; j++) {
+            out[j] = new double[values[j].length];
+        }
+        for (int g = 0; g < values.length; g += groupSize) {
+            int turns = 0;
+            for (int j = g; j < g + groupSize; j++) {
+                turns = Math.max(turns, values[j].length);
+            }
+            for (int k = 0; k < turns; k++) {
+                int n = 0;
+                double sum = 0;
+                for (int j = g; j < g + groupSize; j++) {
+                    if (k < values[j].length) {
+                        n++;
+                        sum += values[j][k];
+                    }
+                }
+                for (int j = g; j < g + groupSize; j++) {
+                    if (k < values[j].length) {
+                        out[j][k] = n > 1 ? values[j][k] - (sum - values[j][k]) / (n - 1) : 0;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Token-level GAE (Schulman et al. 2016) for one sequence. */
     public record Gae(double[] advantages, double[] returns) {}
 

@@ -2,6 +2,7 @@ package dev.revise.rl.math;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -87,6 +88,34 @@ class LossesTest {
                 PolicyLosses.aggregate(loss, mask, Aggregation.SEQUENCE_MEAN_TOKEN_SUM_NORM, 4, c)
                         .getFloat(),
                 1e-6);
+    }
+
+    /** Prompt and feedback tokens (mask 0) get exactly zero gradient, whatever their values. */
+    @Test
+    void maskedTokensGetExactlyZeroGradient() {
+        NDArray logp = a(new float[] {-1f, -2f, -0.5f, -3f, -0.1f, -4f}, 2, 3);
+        logp.setRequiresGradient(true);
+        NDArray old = a(new float[] {-1.2f, -1f, -0.5f, -2f, -0.3f, -1f}, 2, 3);
+        NDArray ref = a(new float[] {-0.9f, -2.5f, -1f, -1f, -0.2f, -2f}, 2, 3);
+        NDArray adv = a(new float[] {1f, -1f, 2f, -2f, 0.5f, 3f}, 2, 3);
+        NDArray mask = a(new float[] {0, 1, 1, 1, 0, 1}, 2, 3);
+        for (Aggregation mode : Aggregation.values()) {
+            try (ai.djl.training.GradientCollector gc =
+                    ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                NDArray perToken = PolicyLosses.clipped(logp, old, adv, 0.2f, 0.28f, 3f, c)
+                        .loss()
+                        .add(KlEstimators.perToken(logp, ref, KlEstimators.Estimator.K3, c)
+                                .mul(c.of(0.1f)));
+                gc.backward(PolicyLosses.aggregate(perToken, mask, mode, 4, c));
+            }
+            try (NDArray g = logp.getGradient()) {
+                float[] grad = g.toFloatArray();
+                assertEquals(0f, grad[0], 0f, mode + ": masked token 0");
+                assertEquals(0f, grad[4], 0f, mode + ": masked token 4");
+                assertTrue(grad[1] != 0 && grad[5] != 0, mode + ": generated tokens must get gradient");
+                g.subi(g); // gradients accumulate across backward calls
+            }
+        }
     }
 
     @Test

@@ -1,0 +1,27 @@
+package dev.revise.rl.learn;
+
+/** Metric names, '/'-namespaced, in one place. Per-turn names append the 1-based turn: {@code reward/turn1}. */
+public final class MetricNames {
+    private MetricNames() {}
+
+    public static final String LOSS = "policy/loss";
+    public static final String CLIP_FRACTION = "policy/clipfrac";
+    public static final String APPROX_KL = "policy/approx_kl";
+    public static final String ENTROPY = "policy/entropy";
+    public static final String GRAD_NORM = "optim/grad_norm";
+    public static final String LEARNING_RATE = "optim/lr";
+    public static final String SKIPPED_STEPS = "optim/skipped_steps";
+    public static final String REWARD_MEAN = "reward/mean";
+    public static final String REWARD_TURN = "reward/turn";
+    public static final String REWARD_COMPONENT = "reward/";
+    public static final String KL_TURN = "kl/turn";
+    public static final String ADVANTAGE_MEAN = "advantage/mean";
+    public static final String ZERO_VARIANCE_GROUPS = "batch/zero_variance_group_fraction";
+    public static final String RESPONSE_LENGTH = "batch/response_tokens_mean";
+    public static final String SEQUENCE_LENGTH = "batch/sequence_tokens_mean";
+    public static final String LEARNER_TOKENS_PER_S = "perf/learner_tokens_per_s";
+
+    public static String perTurn(String prefix, int turnIndex) {
+        return prefix + (turnIndex + 1);
+    }
+}
