@@ -39,7 +39,7 @@ public final class ModelShapes {
 
     /**
      * A character-level tokenizer that fits in {@code vocabSize}: printable ASCII plus newline when
-     * there is room (100 ids), else digits, arithmetic, punctuation and lower-case letters (55 ids).
+     * there is room (100 ids), else digits, arithmetic, punctuation, Q, A and lower-case letters (57 ids).
      */
     public static CharTokenizer defaultTokenizer(int vocabSize) {
         StringBuilder printable = new StringBuilder("\n");
@@ -49,7 +49,7 @@ public final class ModelShapes {
         if (vocabSize >= printable.length() + 4) {
             return CharTokenizer.of(printable.toString(), List.of());
         }
-        String compact = "0123456789+-*/=():;|.,?\n abcdefghijklmnopqrstuvwxyz";
+        String compact = "0123456789+-*/=():;|.,?\n QAabcdefghijklmnopqrstuvwxyz"; // covers the synthetic task
         if (vocabSize < compact.length() + 4) {
             throw new IllegalArgumentException("vocab_size " + vocabSize + " is too small for the built-in tokenizer ("
                     + (compact.length() + 4) + " ids)");
