@@ -29,6 +29,11 @@ public record Rollout(
         }
     }
 
+    /** The same rollout re-scored by another reward function (rewards are pure functions of the trajectory). */
+    public Rollout withRewards(RewardBreakdown newRewards) {
+        return new Rollout(trajectory, sample, tokens, turnOfToken, sampleLogProbs, newRewards);
+    }
+
     /** Number of tokens the policy generated in {@code turn}. */
     public int generatedTokens(int turn) {
         int n = 0;

@@ -1,0 +1,165 @@
+package dev.revise.rl.learn;
+
+import dev.revise.rl.Policy;
+import dev.revise.rl.RewardFunction;
+import dev.revise.rl.SamplingParams;
+import dev.revise.rl.Task;
+import dev.revise.rl.TaskSource;
+import dev.revise.rl.rollout.Rollout;
+import dev.revise.rl.rollout.RolloutRequest;
+import dev.revise.rl.rollout.RolloutSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * SCoRe (Kumar et al. 2024, arXiv 2409.12917): two-attempt intrinsic self-correction trained with
+ * on-policy policy gradient in two stages.
+ *
+ * <pre>
+ *   Stage I:  max E[ r(y2) - beta2 KL(pi(.|x) || pi_ref(.|x)) ]           on attempt 1's tokens only
+ *             (only attempt 2 is rewarded; a strong KL keeps attempt 1 at the reference, which
+ *              decouples the attempts and prevents "answer at turn 1, copy at turn 2")
+ *   Stage II: max E[ sum_i r(y_i) - beta1 KL(pi || pi_ref) ], attempt 2's reward shaped by
+ *             b = alpha (r(y2) - r(y1)), alpha > 1
+ * </pre>
+ *
+ * The trainer owns the outer loop (collect, re-score with the stage's reward, update, report) and
+ * delegates updates to one {@link GrpoLearner} per stage, configured per turn: Stage I's learner
+ * sees per-turn rewards [0, r(y2)] with a turn discount of 0, so attempt-1 tokens get advantage 0
+ * (no reward gradient) and only the KL (beta2 on turn 1); Stage II sees [r(y1), r(y2) + b] with the
+ * KL beta1. RLOO baselines as in the feasibility notes (the paper uses REINFORCE); GRPO-style
+ * advantages are a learner option. The stage is a function of the step, so it is recorded by
+ * recording the step.
+ */
+public final class ScoreTrainer {
+
+    /**
+     * @param stage1Steps updates of Stage I (0 skips it: the "without Stage I" ablation)
+     * @param stage2Steps updates of Stage II
+     * @param tasksPerStep problems per update
+     * @param groupSize samples per problem (the leave-one-out group)
+     * @param sampling how attempts are sampled
+     * @param rootSeed the run's seed (every rollout seed derives from it)
+     */
+    public record Config(
+            int stage1Steps, int stage2Steps, int tasksPerStep, int groupSize, SamplingParams sampling, long rootSeed) {
+        public Config {
+            if (stage1Steps < 0 || stage2Steps < 0 || stage1Steps + stage2Steps == 0) {
+                throw new IllegalArgumentException(
+                        "score.stage1_steps and score.stage2_steps must be >= 0, not both 0");
+            }
+            if (tasksPerStep < 1 || groupSize < 2) {
+                throw new IllegalArgumentException("score.tasks_per_step must be >= 1 and score.group_size >= 2, got "
+                        + tasksPerStep + ", " + groupSize);
+            }
+        }
+
+        public int totalSteps() {
+            return stage1Steps + stage2Steps;
+        }
+    }
+
+    private final Config config;
+    private final Policy policy;
+    private final TaskSource tasks;
+    private final RolloutSource rollouts;
+    private final RewardFunction stage1Reward;
+    private final RewardFunction stage2Reward;
+    private final GrpoLearner stage1;
+    private final GrpoLearner stage2;
+    private long step;
+
+    /**
+     * @param stage1Reward per-turn rewards [0, r(y2)] (the rewards module's SCoRe Stage I preset)
+     * @param stage2Reward per-turn rewards [r(y1), r(y2) + alpha (r(y2) - r(y1))]
+     * @param stage1 a learner with turn discount 0 and KL coefficients [beta2, ~0]
+     * @param stage2 a learner with turn discount 0 and KL coefficients [beta1, beta1]
+     */
+    public ScoreTrainer(
+            Config config,
+            Policy policy,
+            TaskSource tasks,
+            RolloutSource rollouts,
+            RewardFunction stage1Reward,
+            RewardFunction stage2Reward,
+            GrpoLearner stage1,
+            GrpoLearner stage2) {
+        this.config = config;
+        this.policy = policy;
+        this.tasks = tasks;
+        this.rollouts = rollouts;
+        this.stage1Reward = stage1Reward;
+        this.stage2Reward = stage2Reward;
+        this.stage1 = stage1;
+        this.stage2 = stage2;
+    }
+
+    /** 1 or 2: the stage of the next update. */
+    public int stage() {
+        return step < config.stage1Steps() ? 1 : 2;
+    }
+
+    public long step() {
+        return step;
+    }
+
+    /** Continues from a checkpoint: the next update is number {@code step}. */
+    public void restoreStep(long step) {
+        this.step = step;
+    }
+
+    public boolean done() {
+        return step >= config.totalSteps();
+    }
+
+    /** One update: collect, re-score for the stage, learn. Returns the metrics of the step. */
+    public Map<String, Double> trainStep() {
+        int stage = stage();
+        // 1. collect: tasksPerStep problems x groupSize attempts-then-corrections
+        List<Task> batch = new ArrayList<>();
+        for (int i = 0; i < config.tasksPerStep(); i++) {
+            batch.add(tasks.next());
+        }
+        long started = System.nanoTime();
+        List<Rollout> collected = rollouts.collect(
+                new RolloutRequest(batch, config.groupSize(), config.rootSeed(), step, config.sampling()));
+        double rolloutSeconds = (System.nanoTime() - started) / 1e9;
+        // 2. rewards of this stage
+        RewardFunction reward = stage == 1 ? stage1Reward : stage2Reward;
+        List<Rollout> scored = new ArrayList<>(collected.size());
+        for (Rollout r : collected) {
+            scored.add(r.withRewards(reward.score(r.trajectory())));
+        }
+        // 3. update
+        Map<String, Double> stats = new LinkedHashMap<>();
+        stats.put("train/step", (double) step);
+        stats.put("train/stage", (double) stage);
+        stats.putAll((stage == 1 ? stage1 : stage2).update(scored));
+        // 4. batch statistics
+        long generated = 0;
+        double[] correct = new double[2];
+        for (Rollout r : collected) {
+            generated += r.generatedTokens(0) + r.generatedTokens(1);
+            for (int t = 0; t < Math.min(2, r.trajectory().size()); t++) {
+                correct[t] += r.trajectory().turn(t).verdict().binary();
+            }
+        }
+        stats.put("selfcorrect/batch_acc_t1", correct[0] / collected.size());
+        stats.put("selfcorrect/batch_acc_t2", correct[1] / collected.size());
+        stats.put("rollout/tokens_per_s", generated / rolloutSeconds);
+        stats.put("policy/version", (double) policy.version());
+        step++;
+        return stats;
+    }
+
+    /** Runs to the end, reporting each step's metrics. */
+    public void run(BiConsumer<Long, Map<String, Double>> onStep) {
+        while (!done()) {
+            long s = step;
+            onStep.accept(s, trainStep());
+        }
+    }
+}
