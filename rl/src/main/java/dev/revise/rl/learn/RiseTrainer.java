@@ -1,0 +1,229 @@
+package dev.revise.rl.learn;
+
+import dev.revise.rl.Completion;
+import dev.revise.rl.Generator;
+import dev.revise.rl.Prompt;
+import dev.revise.rl.SamplingParams;
+import dev.revise.rl.Task;
+import dev.revise.rl.TaskSource;
+import dev.revise.rl.Verdict;
+import dev.revise.rl.Verifier;
+import dev.revise.rl.rollout.Rollout;
+import dev.revise.rl.rollout.RolloutRequest;
+import dev.revise.rl.rollout.RolloutSource;
+import dev.revise.rl.rollout.Seeds;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * RISE (Qu et al. 2024, "Recursive Introspection", arXiv 2407.18219): iterated self-distillation
+ * of multi-turn improvement.
+ *
+ * <pre>
+ *   repeat for each iteration:
+ *     1. roll out the current policy for K turns with oracle feedback ("incorrect, try again"),
+ *        stopping at the first correct attempt
+ *     2. at every turn's prefix (question + earlier attempts + feedback), sample N candidates from
+ *        the policy itself and keep the improved targets the selection rule admits
+ *     3. reward-weighted regression: maximise sum w log pi(target | prefix), w = exp(r / tau),
+ *        training only the last assistant turn of each prefix (earlier turns are context)
+ *     4. fine-tune, then collect again with the new policy
+ * </pre>
+ *
+ * Selection rules of the public code: all candidates, those better than the on-policy attempt,
+ * the best one, or only successful ones. Rewards are the verifier's credit (1 correct, 0 wrong).
+ */
+public final class RiseTrainer {
+
+    /** Which sampled candidates become training targets. */
+    public enum Selection {
+        /** every candidate, weighted by exp(r / tau) */
+        ALL,
+        /** candidates whose reward beats the on-policy attempt at that turn */
+        BETTER,
+        /** the highest-reward candidate (the first on ties) */
+        BEST,
+        /** correct candidates only */
+        SUCCESS
+    }
+
+    /**
+     * @param iterations collect-and-fine-tune rounds
+     * @param tasksPerIteration problems rolled out per iteration
+     * @param candidates N samples per turn prefix (16 in the paper's self-distillation)
+     * @param tau temperature of the weights exp(r / tau) (0.4 in the public code)
+     * @param selection which candidates become targets
+     * @param sftStepsPerIteration optimizer steps of fine-tuning per iteration
+     * @param sftBatchRows examples per fine-tuning step
+     * @param sampling how attempts and candidates are sampled
+     * @param rootSeed every seed derives from it
+     */
+    public record Config(
+            int iterations,
+            int tasksPerIteration,
+            int candidates,
+            double tau,
+            Selection selection,
+            int sftStepsPerIteration,
+            int sftBatchRows,
+            SamplingParams sampling,
+            long rootSeed) {
+        public Config {
+            if (iterations < 1
+                    || tasksPerIteration < 1
+                    || candidates < 1
+                    || sftStepsPerIteration < 1
+                    || sftBatchRows < 1) {
+                throw new IllegalArgumentException("rise.iterations, tasks_per_iteration, candidates, "
+                        + "sft_steps_per_iteration and sft_batch_rows must all be >= 1");
+            }
+            if (!(tau > 0)) {
+                throw new IllegalArgumentException("rise.tau must be > 0, got " + tau);
+            }
+        }
+    }
+
+    /** The reward-weighted regression weight exp(r / tau). */
+    public static double weight(double reward, double tau) {
+        return Math.exp(reward / tau);
+    }
+
+    private final Config config;
+    private final TaskSource tasks;
+    private final RolloutSource rollouts;
+    private final Generator generator;
+    private final Verifier verifier;
+    private final SftLearner learner;
+    private int iteration;
+
+    /**
+     * @param rollouts rollouts with an oracle-feedback environment
+     * @param generator the policy's generator (for the candidates)
+     * @param verifier the task's verifier (scores candidates)
+     * @param learner fine-tunes the same policy
+     */
+    public RiseTrainer(
+            Config config,
+            TaskSource tasks,
+            RolloutSource rollouts,
+            Generator generator,
+            Verifier verifier,
+            SftLearner learner) {
+        this.config = config;
+        this.tasks = tasks;
+        this.rollouts = rollouts;
+        this.generator = generator;
+        this.verifier = verifier;
+        this.learner = learner;
+    }
+
+    public int iteration() {
+        return iteration;
+    }
+
+    public boolean done() {
+        return iteration >= config.iterations();
+    }
+
+    /** One RISE iteration; returns its metrics. */
+    public Map<String, Double> runIteration() {
+        Map<String, Double> stats = new LinkedHashMap<>();
+        // 1. on-policy multi-turn collection with oracle feedback
+        List<Task> batch = new ArrayList<>();
+        for (int i = 0; i < config.tasksPerIteration(); i++) {
+            batch.add(tasks.next());
+        }
+        List<Rollout> collected =
+                rollouts.collect(new RolloutRequest(batch, 1, config.rootSeed(), iteration, config.sampling()));
+        // 2. best-of-N candidates at every turn's prefix
+        List<SftExample> examples = new ArrayList<>();
+        double solved = 0;
+        for (Rollout r : collected) {
+            solved += r.trajectory().last().verdict().correct() ? 1 : 0;
+            Task task = taskOf(batch, r.trajectory().taskId());
+            for (int turn = 0; turn < r.trajectory().size(); turn++) {
+                int start = firstTokenOf(r, turn);
+                int[] prefix = java.util.Arrays.copyOf(r.tokens(), start);
+                double onPolicy = r.trajectory().turn(turn).verdict().credit();
+                examples.addAll(targets(task, prefix, onPolicy, r.trajectory().taskId(), turn));
+            }
+        }
+        stats.put("rise/iteration", (double) iteration);
+        stats.put("rise/solved_with_oracle", solved / collected.size());
+        stats.put("rise/examples", (double) examples.size());
+        // 3-4. reward-weighted regression on the selected targets
+        SplittableRandom rng = new SplittableRandom(Seeds.derive(config.rootSeed(), iteration, "rise-sft", 0, 0));
+        double loss = 0;
+        for (int s = 0; s < config.sftStepsPerIteration() && !examples.isEmpty(); s++) {
+            List<SftExample> mb = new ArrayList<>();
+            for (int i = 0; i < config.sftBatchRows(); i++) {
+                mb.add(examples.get(rng.nextInt(examples.size())));
+            }
+            loss = learner.update(mb).getOrDefault(MetricNames.LOSS, 0.0);
+        }
+        stats.put(MetricNames.LOSS, loss);
+        iteration++;
+        return stats;
+    }
+
+    private List<SftExample> targets(Task task, int[] prefix, double onPolicy, String taskId, int turn) {
+        List<Prompt> prompts = new ArrayList<>();
+        for (int c = 0; c < config.candidates(); c++) {
+            prompts.add(new Prompt(prefix, Seeds.derive(config.rootSeed(), iteration, taskId + "#cand", c, turn)));
+        }
+        List<Completion> candidates = generator.generate(prompts, config.sampling());
+        double[] rewards = new double[candidates.size()];
+        int best = 0;
+        for (int c = 0; c < candidates.size(); c++) {
+            Verdict v = verifier.verify(task, candidates.get(c).text());
+            rewards[c] = v.credit();
+            if (rewards[c] > rewards[best]) {
+                best = c;
+            }
+        }
+        List<SftExample> out = new ArrayList<>();
+        for (int c = 0; c < candidates.size(); c++) {
+            boolean keep =
+                    switch (config.selection()) {
+                        case ALL -> true;
+                        case BETTER -> rewards[c] > onPolicy;
+                        case BEST -> c == best;
+                        case SUCCESS -> rewards[c] >= 1.0;
+                    };
+            if (keep && candidates.get(c).length() > 0) {
+                int[] tokens = new int[prefix.length + candidates.get(c).length()];
+                System.arraycopy(prefix, 0, tokens, 0, prefix.length);
+                System.arraycopy(
+                        candidates.get(c).tokenIds(),
+                        0,
+                        tokens,
+                        prefix.length,
+                        candidates.get(c).length());
+                out.add(SftExample.completion(tokens, prefix.length, weight(rewards[c], config.tau())));
+            }
+        }
+        return out;
+    }
+
+    private static int firstTokenOf(Rollout r, int turn) {
+        for (int i = 0; i < r.turnOfToken().length; i++) {
+            if (r.turnOfToken()[i] == turn) {
+                return i;
+            }
+        }
+        throw new IllegalStateException(
+                "rollout of task '" + r.trajectory().taskId() + "' has no tokens for turn " + turn);
+    }
+
+    private static Task taskOf(List<Task> batch, String id) {
+        for (Task t : batch) {
+            if (t.id().equals(id)) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("no task '" + id + "' in the batch");
+    }
+}
