@@ -72,6 +72,20 @@ public final class PolicyLosses {
     }
 
     /**
+     * PPO's clipped value loss per token: 0.5 max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2),
+     * so the value head cannot move further than c from its rollout-time estimate in one update.
+     */
+    public static NDArray clippedValueLoss(
+            NDArray values, NDArray oldValues, NDArray returns, float clip, TensorConstants constants) {
+        NDArray unclipped = values.sub(returns).square();
+        NDArray clipped = oldValues
+                .add(values.sub(oldValues).clip(-clip, clip))
+                .sub(returns)
+                .square();
+        return NDArrays.maximum(unclipped, clipped).mul(constants.of(0.5f));
+    }
+
+    /**
      * One number from (B, T) per-token values and a (B, T) 0/1 mask.
      *
      * @param normalizer the constant of {@link Aggregation#SEQUENCE_MEAN_TOKEN_SUM_NORM} (e.g. the

@@ -119,6 +119,20 @@ class LossesTest {
     }
 
     @Test
+    void clippedValueLossGoldenValues() {
+        // V = 1.5, V_old = 1, R = 2, c = 0.2: unclipped (1.5-2)^2 = 0.25, clipped (1.2-2)^2 = 0.64 -> 0.5 * 0.64
+        // V = 1.1: both (1.1-2)^2 = 0.81 -> 0.405
+        float[] got = PolicyLosses.clippedValueLoss(
+                        a(new float[] {1.5f, 1.1f}, 1, 2),
+                        a(new float[] {1f, 1f}, 1, 2),
+                        a(new float[] {2f, 2f}, 1, 2),
+                        0.2f,
+                        c)
+                .toFloatArray();
+        assertArrayEquals(new float[] {0.32f, 0.405f}, got, 1e-6f);
+    }
+
+    @Test
     void reinforceIsMinusAdvantageTimesLogProb() {
         float[] got = PolicyLosses.reinforce(a(new float[] {-1f, -2f}, 1, 2), a(new float[] {0.5f, -1f}, 1, 2))
                 .toFloatArray();
