@@ -166,7 +166,8 @@ public final class LlamaPolicy implements Policy {
         NDArray posArray = scope.create(positions, new Shape(b, t));
         NDArray targetArray = scope.create(targets, new Shape(b, t - 1, 1));
         NDArray maskArray = scope.create(mask, new Shape(b, t - 1));
-        NDArray hidden = model.forward(scope, idArray, posArray, model.causalBias(t), null, 0, training); // (B, T, D)
+        NDArray hidden =
+                model.forward(scope, idArray, posArray, model.causalBias(scope, t), null, 0, training); // (B, T, D)
         NDArray logits = model.logits(hidden.get(":, :-1, :")); // (B, T-1, V)
         NDArray logp = logits.logSoftmax(-1); // (B, T-1, V)
         NDArray tokenLogp = logp.gather(targetArray, -1).reshape(b, t - 1); // (B, T-1)

@@ -43,7 +43,8 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray cosTable; // (P, Dh), scaled by Dh^-1/4
     private final NDArray sinTable; // (P, Dh), scaled by Dh^-1/4
     private final NDArray rotateHalf; // (Dh, Dh): x @ R == cat(-x2, x1)
-    private final Map<Integer, NDArray> causalBiases = new LinkedHashMap<>();
+    private NDArray causal; // (1, 1, 1, n, n), n = causalSize
+    private int causalSize;
     private final NDArray normEps; // D * rms_norm_eps, scalar
     private final NDArray sqrtHidden; // sqrt(D), scalar
     private NDManager inferenceManager;
@@ -350,17 +351,31 @@ public final class LlamaModel implements AutoCloseable {
         return Ops.linear(hidden, head, null);
     }
 
-    /** A (1, 1, 1, T, T) causal bias, cached per length (no gradient, model lifetime). */
-    public NDArray causalBias(int t) {
-        return causalBiases.computeIfAbsent(t, n -> {
+    /**
+     * A (1, 1, 1, T, T) causal bias: a view, owned by {@code scope}, of one cached matrix sized to
+     * the longest sequence seen so far. Why not one matrix per length: a run with varied lengths
+     * would keep sum over T of T^2 floats alive (gigabytes at a few thousand positions).
+     */
+    public synchronized NDArray causalBias(NDManager scope, int t) {
+        if (causalSize < t) {
+            int n = Math.min(config.maxPositionEmbeddings(), Math.max(t, 2 * causalSize));
             float[] bias = new float[n * n];
             for (int i = 0; i < n; i++) {
                 for (int j = i + 1; j < n; j++) {
                     bias[i * n + j] = MASKED;
                 }
             }
-            return owned(manager, dtype, bias, 1, 1, 1, n, n);
-        });
+            if (causal != null) {
+                causal.close();
+            }
+            causal = owned(manager, dtype, bias, 1, 1, 1, n, n);
+            causalSize = n;
+        }
+        long[] shape = {1, 1, 1, causalSize, causalSize};
+        NDArray rows = Ops.slice(causal, shape, 3, 0, t);
+        NDArray block = Ops.slice(rows, new long[] {1, 1, 1, t, causalSize}, 4, 0, t);
+        rows.close();
+        return Ops.into(scope, block);
     }
 
     /** A tensor in native memory owned by {@code m} (a Java-array tensor would alias a direct buffer). */

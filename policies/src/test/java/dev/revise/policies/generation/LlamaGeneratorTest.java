@@ -100,7 +100,7 @@ class LlamaGeneratorTest {
                                     scope,
                                     scope.create(new long[] {1, 4, 4, 2}, new ai.djl.ndarray.types.Shape(1, 4)),
                                     scope.create(new long[] {0, 1, 2, 3}, new ai.djl.ndarray.types.Shape(1, 4)),
-                                    policy.model().causalBias(4),
+                                    policy.model().causalBias(scope, 4),
                                     null,
                                     0,
                                     false)

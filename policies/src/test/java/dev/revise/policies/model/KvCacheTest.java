@@ -27,7 +27,7 @@ class KvCacheTest {
                     scope,
                     scope.create(tokens, new Shape(1, n)),
                     scope.create(positions, new Shape(1, n)),
-                    model.causalBias(n),
+                    model.causalBias(scope, n),
                     null,
                     0,
                     false));
@@ -41,7 +41,7 @@ class KvCacheTest {
                             scope,
                             scope.create(first, new Shape(1, prefill)),
                             scope.create(firstPos, new Shape(1, prefill)),
-                            model.causalBias(prefill),
+                            model.causalBias(scope, prefill),
                             cache,
                             0,
                             false))

@@ -225,7 +225,7 @@ public final class GrpoLearner implements Learner {
                     NDArray advantages = scope.create(mb.advantages(), shape);
                     NDArray klCoefficients =
                             scope.create(mb.perTurnValues(config.kl().perTurn()), shape);
-                    NDArray weightArray = constants.of((float) weight);
+                    NDArray weightArray = TensorConstants.scoped(scope, (float) weight); // changes every step
                     // 3. loss and backward (gradients accumulate across micro-batches)
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         boolean entropy = config.entropyCoefficient() != 0;

@@ -23,10 +23,22 @@ public final class TensorConstants implements AutoCloseable {
         this.manager.setName("tensor-constants");
     }
 
-    /** A float32 scalar tensor holding {@code value}; the same instance for the same value. */
+    /**
+     * A float32 scalar tensor holding {@code value}; the same instance for the same value. Cached
+     * for the object's lifetime: use it for configuration constants (a bounded set of values), and
+     * {@link #scoped} for values that change every step.
+     */
     public NDArray of(float value) {
         return scalars.computeIfAbsent(
                 value, v -> manager.create(new float[] {v}).reshape().toType(DataType.FLOAT32, false));
+    }
+
+    /**
+     * A float32 scalar owned by {@code scope} (a step or micro-batch): it lives until the scope
+     * closes, so past the {@code backward()} of that scope, which is all autograd needs.
+     */
+    public static NDArray scoped(NDManager scope, float value) {
+        return scope.create(new float[] {value}).reshape();
     }
 
     /** A float32 tensor of the given values with the given shape, owned by this object. */
