@@ -41,7 +41,7 @@ class LearnerMemoryTest {
             // Same shapes every step: with growing lengths the allocator's high-water mark would
             // rise (a peak, not a leak) and hide what this test looks for.
             List<Rollout> batch = GrpoLearnerTest.rollouts(2, 4, 1);
-            int warmup = 30;
+            int warmup = 60; // past JIT compilation and the allocator settling after the previous tests
             int arrays = -1;
             List<double[]> rss = new ArrayList<>();
             for (int step = 0; step < warmup + 100; step++) {
