@@ -10,8 +10,7 @@ import dev.revise.rl.learn.Learner;
 import dev.revise.rl.learn.PpoLearner;
 import dev.revise.rl.rollout.Rollout;
 import dev.revise.rl.train.LearningRateSchedule;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.revise.rl.train.MemoryProbe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -20,12 +19,12 @@ import org.junit.jupiter.api.Test;
 /** 100 RL updates keep the number of live NDArrays constant and the RSS flat. */
 class LearnerMemoryTest {
     @Test
-    void hundredGrpoUpdatesDoNotLeak() throws Exception {
+    void hundredGrpoUpdatesDoNotLeak() {
         check((p, ref) -> new GrpoLearner(p, ref, GrpoLearnerTest.config(3, 0.05, 0.01)));
     }
 
     @Test
-    void hundredPpoUpdatesDoNotLeak() throws Exception {
+    void hundredPpoUpdatesDoNotLeak() {
         check((p, ref) -> new PpoLearner(
                 p,
                 ref,
@@ -33,7 +32,7 @@ class LearnerMemoryTest {
                 PpoLearner.Config.defaults(LearningRateSchedule.constant(1e-4))));
     }
 
-    private static void check(BiFunction<LlamaPolicy, LlamaPolicy, Learner> factory) throws Exception {
+    private static void check(BiFunction<LlamaPolicy, LlamaPolicy, Learner> factory) {
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy p = GrpoLearnerTest.policy(root, 1);
                 LlamaPolicy ref = GrpoLearnerTest.policy(root, 2);
@@ -51,33 +50,12 @@ class LearnerMemoryTest {
                 }
                 if (step >= warmup && step % 5 == 0) {
                     System.gc();
-                    rss.add(new double[] {step, rssMegabytes()});
+                    rss.add(new double[] {step, MemoryProbe.residentMegabytes()});
                 }
             }
             assertEquals(arrays, root.getManagedArrays().size(), "live NDArrays grew over 100 updates");
-            double slope = theilSen(rss) * 100;
+            double slope = MemoryProbe.theilSenSlope(rss) * 100;
             assertTrue(slope < 5.0, "RSS grows by " + slope + " MB per 100 updates");
         }
-    }
-
-    /** Median of pairwise slopes: robust to a single jump of the heap or an allocator arena. */
-    static double theilSen(List<double[]> points) {
-        List<Double> slopes = new ArrayList<>();
-        for (int i = 0; i < points.size(); i++) {
-            for (int j = i + 1; j < points.size(); j++) {
-                slopes.add((points.get(j)[1] - points.get(i)[1]) / (points.get(j)[0] - points.get(i)[0]));
-            }
-        }
-        slopes.sort(Double::compare);
-        return slopes.get(slopes.size() / 2);
-    }
-
-    static double rssMegabytes() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-            }
-        }
-        throw new IllegalStateException("no VmRSS");
     }
 }

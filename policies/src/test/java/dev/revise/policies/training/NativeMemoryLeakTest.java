@@ -15,10 +15,8 @@ import dev.revise.rl.ScoreOptions;
 import dev.revise.rl.TokenBatch;
 import dev.revise.rl.TokenScores;
 import dev.revise.rl.train.AdamW;
+import dev.revise.rl.train.MemoryProbe;
 import dev.revise.rl.train.Scopes;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -33,7 +31,7 @@ class NativeMemoryLeakTest {
             new LlamaConfig("llama", 24, 128, 256, 2, 4, 2, 32, 1e-5, 1e4, false, false, 256, 1, 2);
 
     @Test
-    void trainingStepsDoNotLeak() throws IOException {
+    void trainingStepsDoNotLeak() {
         SplittableRandom rng = new SplittableRandom(5);
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy policy = TestModels.policy(root, CONFIG, 1);
@@ -65,36 +63,12 @@ class NativeMemoryLeakTest {
                     // Collect first: Java heap growth and direct buffers awaiting GC are not native
                     // leaks, and without a GC the heap's lazy expansion dominates RSS.
                     System.gc();
-                    rss.add(new double[] {step, residentMegabytes()});
+                    rss.add(new double[] {step, MemoryProbe.residentMegabytes()});
                 }
             }
             assertEquals(arraysAfterWarmup, root.getManagedArrays().size(), "live NDArrays grew over 200 steps");
-            double slopePer100 = theilSenSlope(rss) * 100;
+            double slopePer100 = MemoryProbe.theilSenSlope(rss) * 100;
             assertTrue(slopePer100 < 5.0, "RSS grows by " + slopePer100 + " MB per 100 steps");
         }
-    }
-
-    /**
-     * The median of the slopes between every pair of samples: a single jump (the heap growing
-     * once, a GC arena) moves it little, while a steady leak moves every pair.
-     */
-    static double theilSenSlope(List<double[]> points) {
-        List<Double> slopes = new ArrayList<>();
-        for (int i = 0; i < points.size(); i++) {
-            for (int j = i + 1; j < points.size(); j++) {
-                slopes.add((points.get(j)[1] - points.get(i)[1]) / (points.get(j)[0] - points.get(i)[0]));
-            }
-        }
-        slopes.sort(Double::compare);
-        return slopes.get(slopes.size() / 2);
-    }
-
-    static double residentMegabytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 }

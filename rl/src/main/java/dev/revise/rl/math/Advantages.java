@@ -77,42 +77,7 @@ public final class Advantages {
      * turn k; the result has the same ragged shape.
      */
     public static double[][] perTurnGroupRelative(double[][] values, int groupSize, boolean scaleByStd, double eps) {
-        checkGroups(values.length, groupSize);
-        double[][] out = new double[values.length][];
-        for (int j = 0; j < values.length; j++) {
-            out[j] = new double[values[j].length];
-        }
-        for (int g = 0; g < values.length; g += groupSize) {
-            int turns = 0;
-            for (int j = g; j < g + groupSize; j++) {
-                turns = Math.max(turns, values[j].length);
-            }
-            for (int k = 0; k < turns; k++) {
-                int n = 0;
-                double sum = 0;
-                for (int j = g; j < g + groupSize; j++) {
-                    if (k < values[j].length) {
-                        n++;
-                        sum += values[j][k];
-                    }
-                }
-                double mean = sum / n;
-                double ss = 0;
-                for (int j = g; j < g + groupSize; j++) {
-                    if (k < values[j].length) {
-                        ss += (values[j][k] - mean) * (values[j][k] - mean);
-                    }
-                }
-                double std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
-                for (int j = g; j < g + groupSize; j++) {
-                    if (k < values[j].length) {
-                        double centered = n > 1 ? values[j][k] - mean : 0;
-                        out[j][k] = scaleByStd ? scaled(centered, std, eps) : centered;
-                    }
-                }
-            }
-        }
-        return out;
+        return perTurn(values, groupSize, column -> groupRelative(column, column.length, scaleByStd, eps));
     }
 
     /**
@@ -120,6 +85,13 @@ public final class Advantages {
      * that reached turn k (0 when a sample is alone at that turn).
      */
     public static double[][] perTurnLeaveOneOut(double[][] values, int groupSize) {
+        return perTurn(
+                values, groupSize, column -> column.length > 1 ? leaveOneOut(column, column.length) : new double[1]);
+    }
+
+    /** Applies a single-group estimator to every (group, turn) column of the samples that reached the turn. */
+    private static double[][] perTurn(
+            double[][] values, int groupSize, java.util.function.UnaryOperator<double[]> estimator) {
         checkGroups(values.length, groupSize);
         double[][] out = new double[values.length][];
         for (int j = 0; j < values.length; j++) {
@@ -131,18 +103,20 @@ public final class Advantages {
                 turns = Math.max(turns, values[j].length);
             }
             for (int k = 0; k < turns; k++) {
+                int[] members = new int[groupSize];
                 int n = 0;
-                double sum = 0;
                 for (int j = g; j < g + groupSize; j++) {
                     if (k < values[j].length) {
-                        n++;
-                        sum += values[j][k];
+                        members[n++] = j;
                     }
                 }
-                for (int j = g; j < g + groupSize; j++) {
-                    if (k < values[j].length) {
-                        out[j][k] = n > 1 ? values[j][k] - (sum - values[j][k]) / (n - 1) : 0;
-                    }
+                double[] column = new double[n];
+                for (int i = 0; i < n; i++) {
+                    column[i] = values[members[i]][k];
+                }
+                double[] result = estimator.apply(column);
+                for (int i = 0; i < n; i++) {
+                    out[members[i]][k] = result[i];
                 }
             }
         }
