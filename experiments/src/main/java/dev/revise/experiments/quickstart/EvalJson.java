@@ -1,0 +1,54 @@
+package dev.revise.experiments.quickstart;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.revise.rl.metrics.SelfCorrectionMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Writes a self-correction report as {@code eval.json} (the fields of the eval contract). */
+public final class EvalJson {
+    private EvalJson() {}
+
+    public static Path write(SelfCorrectionMetrics.Report r, String feedback, int samplesPerProblem, Path dir)
+            throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("turns", r.turns());
+        m.put("n_problems", r.problems());
+        m.put("samples_per_problem", samplesPerProblem);
+        m.put("feedback", feedback);
+        m.put("accuracy", r.accuracy());
+        m.put("accuracy_ci", r.accuracyCi());
+        m.put("delta", r.delta());
+        m.put("delta_ci", r.deltaCi());
+        m.put("delta_i_to_c", r.incorrectToCorrect());
+        m.put("delta_c_to_i", r.correctToIncorrect());
+        m.put("transitions", r.transitions());
+        m.put("mcnemar_p", r.mcnemarP());
+        m.put("confidence", nullIfNaN(r.confidence()));
+        m.put("critique", nullIfNaN(r.critique()));
+        m.put("edit_ratio", r.editRatio());
+        m.put("changed_answer", r.changedAnswer());
+        m.put("majority_over_turns", r.majorityOverTurns());
+        m.put("any_correct", r.anyCorrect());
+        Files.createDirectories(dir);
+        Path file = dir.resolve("eval.json");
+        Path tmp = dir.resolve("eval.json.tmp");
+        Files.writeString(
+                tmp,
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m) + "\n");
+        Files.move(
+                tmp,
+                file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return file;
+    }
+
+    private static Double nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+}
