@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -122,9 +123,21 @@ class CliTest {
     }
 
     @Test
-    void quickstartSaysHonestlyThatItIsNotThereYet() {
-        Result r = run("quickstart");
-        assertEquals(1, r.status());
-        assertThat(r.err()).contains("not available yet");
+    void quickstartRunsEndToEndAndEndsWithTheEvalPath() throws Exception {
+        Path run = dir.resolve("qs");
+        Result r = run(
+                "quickstart", "--out", run.toString(), "--sft-steps", "3", "--rl-steps", "2", "--eval-problems", "8");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        Path last = Path.of(lines.get(lines.size() - 1));
+        assertEquals(run.resolve("eval").resolve("final").resolve("eval.json"), last);
+        JsonNode eval = new ObjectMapper().readTree(Files.readString(last));
+        assertEquals(2, eval.get("turns").asInt());
+        assertEquals(8, eval.get("n_problems").asInt());
+        assertEquals(2, eval.get("accuracy").size());
+        assertThat(eval.has("mcnemar_p") && eval.has("transitions") && eval.has("delta_i_to_c"))
+                .isTrue();
+        assertThat(run.resolve("final-policy").resolve("model.safetensors")).exists();
+        assertThat(r.err()).contains("stage1 step 1");
     }
 }
