@@ -123,30 +123,30 @@ public sealed interface RewardTerm {
     record ChangedCorrect() implements RewardTerm {
         @Override
         public double[] values(Trajectory t) {
-            double[] v = new double[t.size()];
-            for (int k = 1; k < v.length; k++) {
-                Verdict before = t.turn(k - 1).verdict();
-                Verdict now = t.turn(k).verdict();
-                if (before.correct() && !java.util.Objects.equals(before.extracted(), now.extracted())) {
-                    v[k] = -1;
-                }
-            }
-            return v;
+            return transitionPenalty(t, (before, now) -> before.correct() && !sameAnswer(before, now));
         }
     }
 
     record UnchangedWrong() implements RewardTerm {
         @Override
         public double[] values(Trajectory t) {
-            double[] v = new double[t.size()];
-            for (int k = 1; k < v.length; k++) {
-                Verdict before = t.turn(k - 1).verdict();
-                Verdict now = t.turn(k).verdict();
-                if (!before.correct() && java.util.Objects.equals(before.extracted(), now.extracted())) {
-                    v[k] = -1;
-                }
-            }
-            return v;
+            return transitionPenalty(t, (before, now) -> !before.correct() && sameAnswer(before, now));
         }
+    }
+
+    /** -1 on every turn t >= 2 whose transition from turn t-1 matches {@code penalised}. */
+    private static double[] transitionPenalty(
+            Trajectory t, java.util.function.BiPredicate<Verdict, Verdict> penalised) {
+        double[] v = new double[t.size()];
+        for (int k = 1; k < v.length; k++) {
+            if (penalised.test(t.turn(k - 1).verdict(), t.turn(k).verdict())) {
+                v[k] = -1;
+            }
+        }
+        return v;
+    }
+
+    private static boolean sameAnswer(Verdict a, Verdict b) {
+        return java.util.Objects.equals(a.extracted(), b.extracted());
     }
 }
