@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
             LogprobsCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
+            GradeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class ReviseCli implements Runnable {
