@@ -43,8 +43,7 @@ public final class RewardConfig {
         }
         Map<String, CompositeReward.Entry> entries = new LinkedHashMap<>();
         double discount = 1.0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
             String where = path + "." + field.getKey();
             if (field.getKey().equals("turn_discount")) {
                 discount = number(field.getValue(), where, 1.0);

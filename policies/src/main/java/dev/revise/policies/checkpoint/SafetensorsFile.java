@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -104,17 +103,15 @@ public final class SafetensorsFile implements AutoCloseable {
         long dataSize = fileSize - dataStart;
         Map<String, Entry> entries = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : header.properties()) {
             String name = field.getKey();
             JsonNode node = field.getValue();
             if (name.equals("__metadata__")) {
                 if (!node.isObject()) {
                     throw new CheckpointException(path + ": __metadata__ is not an object");
                 }
-                node.fields()
-                        .forEachRemaining(
-                                m -> metadata.put(m.getKey(), m.getValue().asText()));
+                node.properties()
+                        .forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
             entries.put(name, parseEntry(path, name, node, dataSize));

@@ -96,7 +96,7 @@ public final class CharTokenizer implements TextTokenizer {
 
     public static CharTokenizer fromJson(JsonNode root, Path file) {
         Map<String, Integer> vocab = new LinkedHashMap<>();
-        root.path("model").path("vocab").fields().forEachRemaining(e -> {
+        root.path("model").path("vocab").properties().forEach(e -> {
             if (!e.getValue().canConvertToInt()) {
                 throw new IllegalArgumentException(file + ": model.vocab['" + e.getKey() + "'] is not an integer id");
             }
