@@ -7,9 +7,86 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Process memory as the OS sees it, and a robust trend over samples (leak checks, perf metrics). */
+/** Process memory as the OS and the C allocator see it, and a robust trend over samples (leak checks). */
 public final class MemoryProbe {
     private MemoryProbe() {}
+
+    /** glibc's {@code struct mallinfo2} (all size_t). */
+    @com.sun.jna.Structure.FieldOrder({
+        "arena",
+        "ordblks",
+        "smblks",
+        "hblks",
+        "hblkhd",
+        "usmblks",
+        "fsmblks",
+        "uordblks",
+        "fordblks",
+        "keepcost"
+    })
+    public static class MallInfo2 extends com.sun.jna.Structure {
+        public long arena;
+        public long ordblks;
+        public long smblks;
+        public long hblks;
+        public long hblkhd;
+        public long usmblks;
+        public long fsmblks;
+        public long uordblks;
+        public long fordblks;
+        public long keepcost;
+
+        /** Returned by value. */
+        public static class ByValue extends MallInfo2 implements com.sun.jna.Structure.ByValue {}
+    }
+
+    interface CLibrary extends com.sun.jna.Library {
+        MallInfo2.ByValue mallinfo2();
+    }
+
+    private static final class Holder {
+        static final CLibrary C = load();
+
+        private static CLibrary load() {
+            try {
+                CLibrary c = com.sun.jna.Native.load("c", CLibrary.class);
+                c.mallinfo2();
+                return c;
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                return null; // not glibc >= 2.33
+            }
+        }
+    }
+
+    /**
+     * Bytes the C allocator has handed out and not taken back (glibc's mallinfo2: uordblks +
+     * hblkhd), in MB; NaN where glibc's mallinfo2 is missing. Unlike RSS it does not include memory
+     * the allocator keeps after a free, so a flat line means no native leak. libtorch's CPU tensors
+     * are allocated through it.
+     */
+    public static double mallocInUseMegabytes() {
+        if (Holder.C == null) {
+            return Double.NaN;
+        }
+        MallInfo2 m = Holder.C.mallinfo2();
+        return (m.uordblks + m.hblkhd) / (1024.0 * 1024.0);
+    }
+
+    /**
+     * Collects garbage and gives the cleaner thread time to free the direct buffers it released
+     * (their memory is malloc'ed: until then it counts as in use).
+     */
+    public static void settle() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
 
     /** Resident set size in MB (Linux {@code /proc/self/status}); NaN where it is not available. */
     public static double residentMegabytes() {
