@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
         description = "Train language models to correct their own answers with reinforcement learning.",
         subcommands = {
             QuickstartCommand.class,
+            TrainCommand.class,
             InitCommand.class,
             LogprobsCommand.class,
             GenerateCommand.class,
@@ -48,7 +49,8 @@ public final class ReviseCli implements Runnable {
             if (ex instanceof IllegalArgumentException
                     || ex instanceof CheckpointException
                     || ex instanceof UncheckedIOException
-                    || ex instanceof IOException) {
+                    || ex instanceof IOException
+                    || ex instanceof IllegalStateException) {
                 err.println("revise " + name + ": " + ex.getMessage());
                 err.flush();
                 return BAD_INPUT;

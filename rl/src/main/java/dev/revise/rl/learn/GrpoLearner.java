@@ -192,6 +192,7 @@ public final class GrpoLearner implements Learner {
         stats.put(MetricNames.LEARNING_RATE, lr);
         if (kept.isEmpty()) {
             stats.put(MetricNames.SKIPPED_STEPS, (double) ++skippedSteps);
+            stats.put(MetricNames.STEP_SKIPPED, 0.0); // nothing to learn is not a numerical failure
             return stats;
         }
         TokenColumns all = TokenColumns.of(kept, keptAdvantages.toArray(new double[0][]));
@@ -285,6 +286,7 @@ public final class GrpoLearner implements Learner {
                 skippedSteps++;
             }
             stats.put(MetricNames.GRAD_NORM, result.gradNorm());
+            stats.put(MetricNames.STEP_SKIPPED, result.applied() ? 0.0 : 1.0);
         }
         // 5. statistics
         stats.put(MetricNames.LOSS, lossSum);
@@ -305,6 +307,25 @@ public final class GrpoLearner implements Learner {
                 MetricNames.LEARNER_TOKENS_PER_S,
                 kept.stream().mapToInt(r -> r.tokens().length).sum() / seconds);
         return stats;
+    }
+
+    @Override
+    public Map<String, NDArray> stateTensors() {
+        return adamw.stateTensors();
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return Map.of("applied_steps", adamw.steps(), "skipped_steps", skippedSteps);
+    }
+
+    @Override
+    public void restoreState(Map<String, NDArray> tensors, Map<String, Long> counters) {
+        long applied = LearnerState.counter(counters, "applied_steps");
+        if (applied > 0) {
+            adamw.loadState(tensors, applied, policy.parameters());
+        }
+        skippedSteps = LearnerState.counter(counters, "skipped_steps");
     }
 
     /** Rollouts grouped by their trajectory's group id, in first-seen order. */

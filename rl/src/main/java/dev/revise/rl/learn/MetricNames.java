@@ -11,6 +11,8 @@ public final class MetricNames {
     public static final String GRAD_NORM = "optim/grad_norm";
     public static final String LEARNING_RATE = "optim/lr";
     public static final String SKIPPED_STEPS = "optim/skipped_steps";
+    /** 1 when this update's step was skipped (non-finite loss or gradients), else 0. */
+    public static final String STEP_SKIPPED = "optim/step_skipped";
     public static final String REWARD_MEAN = "reward/mean";
     public static final String REWARD_TURN = "reward/turn";
     public static final String REWARD_COMPONENT = "reward/";
@@ -20,6 +22,7 @@ public final class MetricNames {
     public static final String RESPONSE_LENGTH = "batch/response_tokens_mean";
     public static final String SEQUENCE_LENGTH = "batch/sequence_tokens_mean";
     public static final String LEARNER_TOKENS_PER_S = "perf/learner_tokens_per_s";
+    public static final String ROLLOUT_TOKENS_PER_S = "perf/rollout_tokens_per_s";
 
     public static String perTurn(String prefix, int turnIndex) {
         return prefix + (turnIndex + 1);

@@ -88,6 +88,7 @@ public final class PpoLearner implements Learner {
     private final AdamW adamw;
     private final TensorConstants constants;
     private final Map<String, NDArray> trainable = new LinkedHashMap<>();
+    private long skippedSteps;
 
     /** @param reference the frozen initial policy (for the KL in the reward), or null for no KL */
     public PpoLearner(Policy policy, Policy reference, int hiddenSize, Config config) {
@@ -178,6 +179,7 @@ public final class PpoLearner implements Learner {
         double clipped = 0;
         double counted = 0;
         AdamW.StepResult last = null;
+        int skippedNow = 0;
         SplittableRandom rng = new SplittableRandom(adamw.steps());
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
             int[] order = permutation(b, rng);
@@ -234,6 +236,8 @@ public final class PpoLearner implements Learner {
                     last = adamw.step(trainable, config.optimizer().schedule().at(adamw.steps()));
                     if (last.applied()) {
                         policy.parametersUpdated();
+                    } else {
+                        skippedNow++;
                     }
                 }
             }
@@ -243,7 +247,39 @@ public final class PpoLearner implements Learner {
         stats.put("value/loss", valueLoss);
         stats.put(MetricNames.CLIP_FRACTION, counted == 0 ? 0 : clipped / counted);
         stats.put(MetricNames.GRAD_NORM, last == null ? 0 : last.gradNorm());
+        skippedSteps += skippedNow;
+        stats.put(MetricNames.SKIPPED_STEPS, (double) skippedSteps);
+        stats.put(MetricNames.STEP_SKIPPED, skippedNow > 0 ? 1.0 : 0.0);
         return stats;
+    }
+
+    @Override
+    public Map<String, NDArray> stateTensors() {
+        Map<String, NDArray> out = new LinkedHashMap<>(adamw.stateTensors());
+        out.putAll(valueHead.parameters());
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return Map.of("applied_steps", adamw.steps(), "skipped_steps", skippedSteps);
+    }
+
+    @Override
+    public void restoreState(Map<String, NDArray> tensors, Map<String, Long> counters) {
+        long applied = LearnerState.counter(counters, "applied_steps");
+        for (Map.Entry<String, NDArray> p : valueHead.parameters().entrySet()) {
+            NDArray saved = tensors.get(p.getKey());
+            if (saved == null || !saved.getShape().equals(p.getValue().getShape())) {
+                throw new IllegalArgumentException("learner state has no tensor '" + p.getKey() + "' of shape "
+                        + p.getValue().getShape());
+            }
+            p.getValue().set(saved.toFloatArray());
+        }
+        if (applied > 0) {
+            adamw.loadState(tensors, applied, trainable);
+        }
+        skippedSteps = LearnerState.counter(counters, "skipped_steps");
     }
 
     /** Rows of the full batch padded to {@code length} tokens so every mini-batch has the same columns. */

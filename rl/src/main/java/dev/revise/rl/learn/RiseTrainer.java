@@ -36,7 +36,7 @@ import java.util.SplittableRandom;
  * Selection rules of the public code: all candidates, those better than the on-policy attempt,
  * the best one, or only successful ones. Rewards are the verifier's credit (1 correct, 0 wrong).
  */
-public final class RiseTrainer {
+public final class RiseTrainer implements Trainer {
 
     /** Which sampled candidates become training targets. */
     public enum Selection {
@@ -124,8 +124,24 @@ public final class RiseTrainer {
         return iteration;
     }
 
-    public boolean done() {
-        return iteration >= config.iterations();
+    @Override
+    public long step() {
+        return iteration;
+    }
+
+    @Override
+    public long totalSteps() {
+        return config.iterations();
+    }
+
+    @Override
+    public void restoreStep(long step) {
+        this.iteration = Math.toIntExact(step);
+    }
+
+    @Override
+    public Map<String, Double> trainStep() {
+        return runIteration();
     }
 
     /** One RISE iteration; returns its metrics. */
@@ -136,8 +152,10 @@ public final class RiseTrainer {
         for (int i = 0; i < config.tasksPerIteration(); i++) {
             batch.add(tasks.next());
         }
+        long started = System.nanoTime();
         List<Rollout> collected =
                 rollouts.collect(new RolloutRequest(batch, 1, config.rootSeed(), iteration, config.sampling()));
+        stats.putAll(BatchStats.of(collected, (System.nanoTime() - started) / 1e9));
         // 2. best-of-N candidates at every turn's prefix
         List<SftExample> examples = new ArrayList<>();
         double solved = 0;
@@ -157,14 +175,18 @@ public final class RiseTrainer {
         // 3-4. reward-weighted regression on the selected targets
         SplittableRandom rng = new SplittableRandom(Seeds.derive(config.rootSeed(), iteration, "rise-sft", 0, 0));
         double loss = 0;
+        double skipped = 0;
         for (int s = 0; s < config.sftStepsPerIteration() && !examples.isEmpty(); s++) {
             List<SftExample> mb = new ArrayList<>();
             for (int i = 0; i < config.sftBatchRows(); i++) {
                 mb.add(examples.get(rng.nextInt(examples.size())));
             }
-            loss = learner.update(mb).getOrDefault(MetricNames.LOSS, 0.0);
+            Map<String, Double> m = learner.update(mb);
+            loss = m.getOrDefault(MetricNames.LOSS, 0.0);
+            skipped = Math.max(skipped, m.getOrDefault(MetricNames.STEP_SKIPPED, 0.0));
         }
         stats.put(MetricNames.LOSS, loss);
+        stats.put(MetricNames.STEP_SKIPPED, skipped);
         iteration++;
         return stats;
     }

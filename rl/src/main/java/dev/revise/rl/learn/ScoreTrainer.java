@@ -34,7 +34,7 @@ import java.util.function.BiConsumer;
  * advantages are a learner option. The stage is a function of the step, so it is recorded by
  * recording the step.
  */
-public final class ScoreTrainer {
+public final class ScoreTrainer implements Trainer {
 
     /**
      * @param stage1Steps updates of Stage I (0 skips it: the "without Stage I" ablation)
@@ -98,24 +98,28 @@ public final class ScoreTrainer {
     }
 
     /** 1 or 2: the stage of the next update. */
+    @Override
     public int stage() {
         return step < config.stage1Steps() ? 1 : 2;
     }
 
+    @Override
     public long step() {
         return step;
     }
 
-    /** Continues from a checkpoint: the next update is number {@code step}. */
+    @Override
+    public long totalSteps() {
+        return config.totalSteps();
+    }
+
+    @Override
     public void restoreStep(long step) {
         this.step = step;
     }
 
-    public boolean done() {
-        return step >= config.totalSteps();
-    }
-
     /** One update: collect, re-score for the stage, learn. Returns the metrics of the step. */
+    @Override
     public Map<String, Double> trainStep() {
         int stage = stage();
         // 1. collect: tasksPerStep problems x groupSize attempts-then-corrections
@@ -135,21 +139,10 @@ public final class ScoreTrainer {
         }
         // 3. update
         Map<String, Double> stats = new LinkedHashMap<>();
-        stats.put("train/step", (double) step);
         stats.put("train/stage", (double) stage);
         stats.putAll((stage == 1 ? stage1 : stage2).update(scored));
         // 4. batch statistics
-        long generated = 0;
-        double[] correct = new double[2];
-        for (Rollout r : collected) {
-            generated += r.generatedTokens(0) + r.generatedTokens(1);
-            for (int t = 0; t < Math.min(2, r.trajectory().size()); t++) {
-                correct[t] += r.trajectory().turn(t).verdict().binary();
-            }
-        }
-        stats.put("selfcorrect/batch_acc_t1", correct[0] / collected.size());
-        stats.put("selfcorrect/batch_acc_t2", correct[1] / collected.size());
-        stats.put("rollout/tokens_per_s", generated / rolloutSeconds);
+        stats.putAll(BatchStats.of(collected, rolloutSeconds));
         stats.put("policy/version", (double) policy.version());
         step++;
         return stats;

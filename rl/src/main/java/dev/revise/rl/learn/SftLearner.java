@@ -28,7 +28,7 @@ import java.util.Map;
  * The normaliser is the weighted number of target tokens of the whole batch, so the result does
  * not depend on how the batch is split into micro-batches.
  */
-public final class SftLearner implements AutoCloseable {
+public final class SftLearner implements LearnerState, AutoCloseable {
 
     /**
      * @param microBatchRows rows per forward/backward; 0 = the whole batch at once
@@ -47,6 +47,7 @@ public final class SftLearner implements AutoCloseable {
     private final Config config;
     private final AdamW adamw;
     private final TensorConstants constants;
+    private long skippedSteps;
 
     public SftLearner(Policy policy, Config config) {
         this.policy = policy;
@@ -76,7 +77,8 @@ public final class SftLearner implements AutoCloseable {
         double lr = config.schedule().at(adamw.steps());
         stats.put(MetricNames.LEARNING_RATE, lr);
         if (normaliser == 0) {
-            stats.put(MetricNames.SKIPPED_STEPS, 1.0);
+            stats.put(MetricNames.SKIPPED_STEPS, (double) ++skippedSteps);
+            stats.put(MetricNames.STEP_SKIPPED, 0.0); // no targets is not a numerical failure
             return stats;
         }
         int micro = config.microBatchRows() == 0 ? examples.size() : config.microBatchRows();
@@ -118,11 +120,34 @@ public final class SftLearner implements AutoCloseable {
                 policy.parametersUpdated();
             }
             stats.put(MetricNames.GRAD_NORM, r.gradNorm());
-            stats.put(MetricNames.SKIPPED_STEPS, r.applied() ? 0.0 : 1.0);
+            if (!r.applied()) {
+                skippedSteps++;
+            }
+            stats.put(MetricNames.SKIPPED_STEPS, (double) skippedSteps);
+            stats.put(MetricNames.STEP_SKIPPED, r.applied() ? 0.0 : 1.0);
         }
         // 5. stats
         stats.put(MetricNames.LOSS, loss);
         return stats;
+    }
+
+    @Override
+    public Map<String, NDArray> stateTensors() {
+        return adamw.stateTensors();
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        return Map.of("applied_steps", adamw.steps(), "skipped_steps", skippedSteps);
+    }
+
+    @Override
+    public void restoreState(Map<String, NDArray> tensors, Map<String, Long> counters) {
+        long applied = LearnerState.counter(counters, "applied_steps");
+        if (applied > 0) {
+            adamw.loadState(tensors, applied, policy.parameters());
+        }
+        skippedSteps = LearnerState.counter(counters, "skipped_steps");
     }
 
     @Override

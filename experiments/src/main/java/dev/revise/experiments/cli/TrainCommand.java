@@ -1,0 +1,135 @@
+package dev.revise.experiments.cli;
+
+import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.train.TrainingRun;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code revise train}: a training run from a YAML config (defaults, then the file, then {@code
+ * --set} overrides). Progress goes to stderr (one rewritten line on a terminal, plain lines
+ * otherwise); stdout gets the run directory as its last line.
+ */
+@Command(
+        name = "train",
+        description = "Train a policy from a YAML config (SFT, GRPO, RLOO, REINFORCE, PPO, SCoRe, RISE).")
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", description = "YAML config file (optional with --resume: the run's own config)")
+    Path config;
+
+    @Option(names = "--set", description = "override a key: --set train.lr=1e-4 (repeatable)")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--run-dir", description = "run directory (default: runs/<run.name or config name>)")
+    Path runDir;
+
+    @Option(names = "--resume", description = "continue the run in --run-dir from its latest checkpoint")
+    boolean resume;
+
+    @Option(names = "--dry-run", description = "resolve and validate the config (types, ranges, files, shapes); no training")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+        if (config == null && !(resume && runDir != null)) {
+            throw new IllegalArgumentException("--config is required (or --resume with --run-dir)");
+        }
+        ConfigTree tree;
+        if (config == null) {
+            Path saved = runDir.resolve("config.resolved.yaml");
+            if (!Files.isRegularFile(saved)) {
+                throw new IllegalArgumentException("--resume: " + saved + " not found; pass --config");
+            }
+            tree = ConfigTree.parseResolved(Files.readString(saved), saved.toString());
+            for (String s : sets) {
+                tree.set(s);
+            }
+        } else {
+            tree = ConfigTree.resolve(config, sets);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (dryRun) {
+            for (String fact : TrainingRun.validate(tree)) {
+                err.println("revise train --dry-run: " + fact);
+            }
+            out.println("{\"config\": " + quote(config == null ? "" : config.toString()) + ", \"valid\": true}");
+            out.flush();
+            err.flush();
+            return 0;
+        }
+        Path dir = runDir != null ? runDir : Path.of("runs", runName(tree));
+        boolean tty = System.console() != null;
+        TrainingRun run = new TrainingRun(tree, dir, resume, p -> {
+            String line = line(p);
+            if (tty) {
+                err.print("\r" + line + "   ");
+                if (p.step() == p.total()) {
+                    err.println();
+                }
+            } else {
+                err.println(line);
+            }
+            err.flush();
+        });
+        run.run();
+        out.println(dir);
+        out.flush();
+        return 0;
+    }
+
+    private String runName(ConfigTree tree) {
+        String name = tree.optionalString("run.name");
+        if (name != null) {
+            return name;
+        }
+        String file = config.getFileName().toString();
+        return file.replaceFirst("\\.ya?ml$", "");
+    }
+
+    static String line(TrainingRun.Progress p) {
+        Map<String, Double> m = p.metrics();
+        StringBuilder sb = new StringBuilder();
+        int width = Long.toString(p.total()).length();
+        double done = (double) p.step() / p.total();
+        int bar = (int) Math.round(done * 20);
+        sb.append('[').append("#".repeat(bar)).append(".".repeat(20 - bar)).append("] ");
+        sb.append(String.format("step %" + width + "d/%d", p.step(), p.total()));
+        if (m.containsKey("train/stage") && m.get("train/stage") > 1) {
+            sb.append(String.format(" stage %.0f", m.get("train/stage")));
+        }
+        append(sb, m, "reward/mean", " reward %.3f");
+        append(sb, m, "policy/loss", " loss %.4f");
+        append(sb, m, "batch/acc_t1", " acc@t1 %.3f");
+        append(sb, m, "batch/acc_t2", " acc@t2 %.3f");
+        append(sb, m, "eval/acc_t1", " | eval acc@t1 %.3f");
+        append(sb, m, "eval/acc_t2", " acc@t2 %.3f");
+        append(sb, m, "perf/rollout_tokens_per_s", " | %.0f tok/s");
+        long eta = Math.round(p.secondsPerStep() * (p.total() - p.step()));
+        sb.append(String.format(" eta %dm%02ds", eta / 60, eta % 60));
+        return sb.toString();
+    }
+
+    private static void append(StringBuilder sb, Map<String, Double> m, String key, String format) {
+        Double v = m.get(key);
+        if (v != null && Double.isFinite(v)) {
+            sb.append(String.format(format, v));
+        }
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}

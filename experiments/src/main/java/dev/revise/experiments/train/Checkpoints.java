@@ -1,0 +1,239 @@
+package dev.revise.experiments.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.revise.policies.LlamaPolicy;
+import dev.revise.policies.checkpoint.CheckpointException;
+import dev.revise.policies.checkpoint.SafetensorsFile;
+import dev.revise.policies.checkpoint.SafetensorsWriter;
+import dev.revise.rl.learn.LearnerState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A run's checkpoints (ARCHITECTURE.md section 5): {@code checkpoints/step-NNNNNN/} holds a Hugging
+ * Face policy directory plus {@code optimizer.safetensors}, {@code trainer_state.json} and {@code
+ * manifest.json}. A checkpoint is written into a temporary directory and renamed into place, then
+ * {@code checkpoints/latest} (the name of the newest complete checkpoint) is replaced atomically,
+ * then checkpoints beyond keep-last are deleted: a crash at any point leaves the previous
+ * checkpoint loadable and named by {@code latest}.
+ */
+public final class Checkpoints {
+    public static final int FORMAT_VERSION = 1;
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** What trainer_state.json holds. */
+    public record TrainerState(
+            long step,
+            int stage,
+            long policyVersion,
+            long taskEpoch,
+            long taskIndex,
+            int nonFiniteStreak,
+            Map<String, Map<String, Long>> counters) {}
+
+    private final Path dir;
+    private final int keepLast;
+
+    public Checkpoints(Path runDir, int keepLast) {
+        if (keepLast < 1) {
+            throw new IllegalArgumentException("checkpoint.keep_last must be >= 1, got " + keepLast);
+        }
+        this.dir = runDir.resolve("checkpoints");
+        this.keepLast = keepLast;
+    }
+
+    public static String name(long step) {
+        return String.format("step-%06d", step);
+    }
+
+    /** Writes the checkpoint of {@code state.step()}; returns its directory. */
+    public Path write(
+            LlamaPolicy policy, Map<String, LearnerState> learners, TrainerState state, String resolvedConfig)
+            throws IOException {
+        requireFinite(policy.parameters(), "policy");
+        Files.createDirectories(dir);
+        Path target = dir.resolve(name(state.step()));
+        Path tmp = dir.resolve(".tmp-" + name(state.step()));
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        policy.save(tmp);
+        Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, LearnerState> l : learners.entrySet()) {
+            requireFinite(l.getValue().stateTensors(), l.getKey());
+            l.getValue().stateTensors().forEach((k, v) -> tensors.put(l.getKey() + "." + k, tensor(v)));
+        }
+        SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), tensors, Map.of("format", "revise"));
+        Files.writeString(tmp.resolve("trainer_state.json"), JSON.writeValueAsString(state));
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("format_version", FORMAT_VERSION);
+        manifest.put("revise_version", version());
+        manifest.put("step", state.step());
+        manifest.put("config", resolvedConfig);
+        Files.writeString(tmp.resolve("manifest.json"), JSON.writeValueAsString(manifest));
+        deleteTree(target); // a checkpoint of this step from a run that died before naming it latest
+        move(tmp, target);
+        Path latestTmp = dir.resolve("latest.tmp");
+        Files.writeString(latestTmp, name(state.step()) + "\n");
+        move(latestTmp, dir.resolve("latest"));
+        prune(target);
+        return target;
+    }
+
+    /** The checkpoint {@code latest} names, or null when there is none. */
+    public Path latest() {
+        Path pointer = dir.resolve("latest");
+        if (!Files.isRegularFile(pointer)) {
+            return null;
+        }
+        String name;
+        try {
+            name = Files.readString(pointer).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(pointer + ": cannot be read", e);
+        }
+        Path ck = dir.resolve(name);
+        if (!name.matches("step-\\d{6,}") || !Files.isDirectory(ck)) {
+            throw new IllegalArgumentException(pointer + ": names '" + name + "', which is not a checkpoint directory");
+        }
+        return ck;
+    }
+
+    /** The manifest's resolved config text; the error names the file and the field. */
+    public static String manifestConfig(Path checkpoint) {
+        JsonNode m = readJson(checkpoint.resolve("manifest.json"));
+        JsonNode v = m.get("format_version");
+        if (v == null || v.asInt() != FORMAT_VERSION) {
+            throw new IllegalArgumentException(checkpoint.resolve("manifest.json") + ": format_version " + v
+                    + " is not supported (expected " + FORMAT_VERSION + ")");
+        }
+        JsonNode c = m.get("config");
+        if (c == null || !c.isTextual()) {
+            throw new IllegalArgumentException(checkpoint.resolve("manifest.json") + ": config: missing");
+        }
+        return c.asText();
+    }
+
+    public static TrainerState trainerState(Path checkpoint) {
+        Path f = checkpoint.resolve("trainer_state.json");
+        try {
+            return JSON.treeToValue(readJson(f), TrainerState.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(f + ": not a valid trainer state: " + e.getMessage(), e);
+        }
+    }
+
+    /** Restores every learner's tensors and counters from {@code checkpoint}. */
+    public static void restoreLearners(
+            Path checkpoint, Map<String, LearnerState> learners, TrainerState state, NDManager manager) {
+        Path f = checkpoint.resolve("optimizer.safetensors");
+        try (SafetensorsFile file = SafetensorsFile.open(f);
+                NDManager scope = manager.newSubManager()) {
+            for (Map.Entry<String, LearnerState> l : learners.entrySet()) {
+                Map<String, NDArray> tensors = new LinkedHashMap<>();
+                String prefix = l.getKey() + ".";
+                for (SafetensorsFile.Entry e : file.entries().values()) {
+                    if (e.name().startsWith(prefix)) {
+                        ByteBuffer data = file.readFloat32(e.name());
+                        tensors.put(
+                                e.name().substring(prefix.length()),
+                                scope.create(data, new Shape(e.shape()), DataType.FLOAT32));
+                    }
+                }
+                Map<String, Long> counters = state.counters().get(l.getKey());
+                if (counters == null) {
+                    throw new IllegalArgumentException(checkpoint.resolve("trainer_state.json")
+                            + ": counters: no entry for learner '" + l.getKey() + "'");
+                }
+                try {
+                    l.getValue().restoreState(tensors, counters);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(f + ": learner '" + l.getKey() + "': " + e.getMessage(), e);
+                }
+            }
+        } catch (CheckpointException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private void prune(Path keep) throws IOException {
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(p -> p.getFileName().toString().matches("step-\\d{6,}") && Files.isDirectory(p))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .forEach(all::add);
+        }
+        for (int i = 0; i < all.size() - keepLast; i++) {
+            if (!all.get(i).equals(keep)) {
+                deleteTree(all.get(i));
+            }
+        }
+    }
+
+    private static SafetensorsWriter.Tensor tensor(NDArray a) {
+        float[] v = a.toType(DataType.FLOAT32, false).toFloatArray();
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(v);
+        return new SafetensorsWriter.Tensor(a.getShape().getShape(), b);
+    }
+
+    private static void requireFinite(Map<String, NDArray> tensors, String owner) {
+        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+            for (float x : e.getValue().toType(DataType.FLOAT32, false).toFloatArray()) {
+                if (!Float.isFinite(x)) {
+                    throw new IllegalStateException("refusing to save a checkpoint: " + owner + " tensor '" + e.getKey()
+                            + "' has non-finite values");
+                }
+            }
+        }
+    }
+
+    private static JsonNode readJson(Path f) {
+        try {
+            return JSON.readTree(f.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(f + ": missing or not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+
+    static String version() {
+        String v = Checkpoints.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.revise.experiments.train;
+
+import ai.djl.ndarray.NDManager;
+import dev.revise.experiments.config.ConfigTree;
+import dev.revise.policies.DeviceSpec;
+import dev.revise.policies.LlamaPolicy;
+import dev.revise.policies.ModelShapes;
+import dev.revise.policies.model.LlamaConfig;
+import dev.revise.policies.model.LlamaModel;
+import dev.revise.policies.tokenizer.CharTokenizer;
+import dev.revise.policies.tokenizer.ChatFormat;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Builds the policy a config describes ({@code policy.*}): a Hugging Face checkpoint, or random
+ * weights of a named shape seeded by the run seed. Building twice gives identical weights, which
+ * is how the frozen reference of a resumed run equals the one of the original run.
+ */
+public final class PolicyFactory {
+    /** The characters of the synthetic task (the quickstart's 0.4M-parameter model). */
+    public static final String SYNTHETIC_ALPHABET = "0123456789+-*=;:|QA";
+
+    private final ConfigTree config;
+
+    public PolicyFactory(ConfigTree config) {
+        this.config = config;
+    }
+
+    public DeviceSpec device() {
+        return new DeviceSpec(config.string("run.device"), config.string("run.dtype"));
+    }
+
+    /** The checkpoint directory the policy starts from, or null for random weights. */
+    public Path checkpoint() {
+        String path = config.optionalString("policy.checkpoint");
+        return path == null ? null : Path.of(path);
+    }
+
+    /** The architecture, without loading any weights (for dry runs and compatibility checks). */
+    public LlamaConfig architecture() {
+        Path dir = checkpoint();
+        if (dir != null) {
+            Path file = dir.resolve("config.json");
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("policy.checkpoint: " + dir + " has no config.json");
+            }
+            return LlamaConfig.read(file);
+        }
+        return randomShape(tokenizerForShape());
+    }
+
+    public LlamaPolicy build(NDManager root) {
+        Path dir = checkpoint();
+        if (dir != null) {
+            LlamaPolicy loaded = LlamaPolicy.load(dir, root, device());
+            String format = config.choice("policy.chat_format", "plain", "chatml", "model");
+            if (format.equals("model")) {
+                return loaded;
+            }
+            // the loaded policy's weights are reused; only how conversations render changes
+            return new LlamaPolicy(loaded.model(), loaded.tokenizer(), dir.resolve("tokenizer.json"), chat(format));
+        }
+        CharTokenizer tokenizer = tokenizerForShape();
+        LlamaConfig shape = randomShape(tokenizer);
+        String format = config.choice("policy.chat_format", "plain", "chatml");
+        return new LlamaPolicy(
+                LlamaModel.random(shape, root, device().toDevice(), device().dataType(), config.longValue("run.seed")),
+                tokenizer,
+                null,
+                chat(format));
+    }
+
+    private CharTokenizer tokenizerForShape() {
+        String shape = config.string("policy.shape");
+        if (shape.equals("synthetic")) {
+            return CharTokenizer.of(SYNTHETIC_ALPHABET, List.of());
+        }
+        try {
+            return ModelShapes.defaultTokenizer(ModelShapes.named(shape).vocabSize());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("policy.shape: " + e.getMessage() + ", synthetic", e);
+        }
+    }
+
+    private LlamaConfig randomShape(CharTokenizer tokenizer) {
+        String shape = config.string("policy.shape");
+        LlamaConfig base = shape.equals("synthetic")
+                ? LlamaConfig.of(32, 128, 2, 4, 4, 512, false, 1e4)
+                : ModelShapes.named(shape);
+        int positions = config.integer("policy.max_positions", 8, 1 << 20);
+        return base.withSpecialTokens(tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1))
+                .withMaxPositions(positions);
+    }
+
+    private static ChatFormat chat(String format) {
+        return format.equals("plain") ? ChatFormat.PLAIN : ChatFormat.CHATML;
+    }
+}

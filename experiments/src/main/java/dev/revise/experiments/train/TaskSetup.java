@@ -1,0 +1,139 @@
+package dev.revise.experiments.train;
+
+import dev.revise.envs.EnvironmentConfig;
+import dev.revise.envs.FeedbackMode;
+import dev.revise.envs.SelfCorrectionEnvironment;
+import dev.revise.envs.grading.Gsm8kVerifier;
+import dev.revise.envs.synthetic.SyntheticArithmetic;
+import dev.revise.envs.synthetic.SyntheticTaskSource;
+import dev.revise.envs.synthetic.SyntheticVerifier;
+import dev.revise.envs.tasks.JsonlFormat;
+import dev.revise.envs.tasks.JsonlTasks;
+import dev.revise.envs.tasks.ShuffledTaskSource;
+import dev.revise.experiments.config.ConfigTree;
+import dev.revise.rl.Task;
+import dev.revise.rl.TaskSource;
+import dev.revise.rl.Verifier;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The task side of a config ({@code task.*}, {@code env.*}): the training stream, the held-out
+ * problems of evaluation, the verifier and the episode configuration.
+ */
+public final class TaskSetup {
+    private final ConfigTree config;
+
+    public TaskSetup(ConfigTree config) {
+        this.config = config;
+    }
+
+    public String dataset() {
+        return config.string("task.dataset");
+    }
+
+    public boolean synthetic() {
+        return dataset().equals("synthetic");
+    }
+
+    public SyntheticArithmetic syntheticTask() {
+        return new SyntheticArithmetic(
+                config.integer("task.synthetic.steps", 1, 32),
+                config.integer("task.synthetic.digits", 1, 6),
+                config.string("task.synthetic.operators"),
+                config.integer("task.synthetic.modulus", 0, Integer.MAX_VALUE),
+                config.integer("task.synthetic.held_out_percent", 0, 50));
+    }
+
+    /** The training stream (seeded by the run seed; resumable through its cursor). */
+    public TaskSource trainSource() {
+        long seed = config.longValue("run.seed");
+        if (synthetic()) {
+            return new SyntheticTaskSource(syntheticTask(), seed);
+        }
+        return new ShuffledTaskSource(tasks(dataset()), seed, true);
+    }
+
+    /**
+     * The first {@code n} problems evaluation uses: held-out synthetic problems, or the first n of
+     * the dataset (a named test split or a file).
+     */
+    public List<Task> evalTasks(String dataset, int n) {
+        if (dataset.equals("synthetic")) {
+            return syntheticTask().heldOutTasks(config.longValue("run.seed"), n);
+        }
+        List<Task> all = tasks(dataset);
+        return all.subList(0, Math.min(n, all.size()));
+    }
+
+    /** The tasks of a named dataset or a JSONL file (field names from {@code task.*_field}). */
+    public List<Task> tasks(String dataset) {
+        return switch (dataset) {
+            case "gsm8k" -> JsonlTasks.gsm8kTest();
+            case "gsm8k_train_sample" -> JsonlTasks.gsm8kTrainSample();
+            case "math500" -> JsonlTasks.math500();
+            case "humaneval" ->
+                throw new IllegalArgumentException(
+                        "task.dataset humaneval: code tasks are not available in this build yet");
+            default -> {
+                if (!dataset.endsWith(".jsonl") && !dataset.endsWith(".jsonl.gz")) {
+                    throw new IllegalArgumentException("task.dataset: expected synthetic, gsm8k, gsm8k_train_sample,"
+                            + " math500, humaneval or a .jsonl file, got '" + dataset + "'");
+                }
+                yield JsonlTasks.read(
+                        Path.of(dataset),
+                        JsonlFormat.generic(
+                                config.optionalString("task.id_field"),
+                                config.string("task.prompt_field"),
+                                config.string("task.answer_field")));
+            }
+        };
+    }
+
+    /** {@code task.verifier}, with {@code auto} chosen from the dataset. */
+    public String verifierName() {
+        String v = config.choice("task.verifier", "auto", "synthetic", "gsm8k", "math", "code");
+        if (!v.equals("auto")) {
+            return v;
+        }
+        return switch (dataset()) {
+            case "synthetic" -> "synthetic";
+            case "math500" -> "math";
+            case "humaneval" -> "code";
+            default -> "gsm8k";
+        };
+    }
+
+    public static Verifier verifier(String name) {
+        return switch (name) {
+            case "synthetic" -> new SyntheticVerifier();
+            case "gsm8k" -> new Gsm8kVerifier();
+            default ->
+                throw new IllegalArgumentException(
+                        "task.verifier " + name + ": not available in this build yet (synthetic and gsm8k are)");
+        };
+    }
+
+    public EnvironmentConfig environment() {
+        String instruction = config.string("env.instruction");
+        instruction = switch (instruction) {
+            case "score_math" -> EnvironmentConfig.SCORE_MATH_INSTRUCTION;
+            case "score_code" -> EnvironmentConfig.SCORE_CODE_INSTRUCTION;
+            default -> instruction;};
+        String feedback = config.choice("env.feedback", "intrinsic", "oracle", "oracle_always_retry", "hint");
+        return new EnvironmentConfig(
+                config.integer("env.turns", 1, 64),
+                config.string("env.prompt_template"),
+                FeedbackMode.parse(feedback.replace('_', '-')),
+                instruction,
+                config.string("env.retry_message"),
+                config.string("env.hint_template"),
+                config.integer("env.window", 0, 64),
+                config.integer("env.max_chars_per_turn", 0, Integer.MAX_VALUE),
+                config.integer("env.max_tokens_per_turn", 1, 1 << 20));
+    }
+
+    public SelfCorrectionEnvironment environment(EnvironmentConfig env) {
+        return new SelfCorrectionEnvironment(env, verifier(verifierName()));
+    }
+}

@@ -1,0 +1,271 @@
+package dev.revise.experiments.train;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.revise.envs.EnvironmentConfig;
+import dev.revise.experiments.config.ConfigTree;
+import dev.revise.policies.LlamaPolicy;
+import dev.revise.policies.model.LlamaConfig;
+import dev.revise.rl.SamplingParams;
+import dev.revise.rl.TaskSource;
+import dev.revise.rl.learn.LearnerState;
+import dev.revise.rl.learn.MetricNames;
+import dev.revise.rl.rollout.RolloutSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * One training run in a run directory (ARCHITECTURE.md section 5): builds every component from the
+ * resolved config, trains step by step, evaluates and checkpoints on schedule, and resumes from the
+ * latest checkpoint so that the continued run's metrics.jsonl values (except {@code perf/} keys)
+ * and final weights equal those of an uninterrupted run.
+ */
+public final class TrainingRun {
+    /** Config paths that may differ between a checkpoint and the run resuming it. */
+    static final Set<String> RESUME_MAY_CHANGE = Set.of("rollout", "checkpoint", "run.name", "run.threads");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a step reports to the terminal. */
+    public record Progress(long step, long total, Map<String, Double> metrics, double secondsPerStep) {}
+
+    private final ConfigTree config;
+    private final Path runDir;
+    private final boolean resume;
+    private final Consumer<Progress> progress;
+
+    public TrainingRun(ConfigTree config, Path runDir, boolean resume, Consumer<Progress> progress) {
+        this.config = config;
+        this.runDir = runDir;
+        this.resume = resume;
+        this.progress = progress;
+    }
+
+    /** Resolves and builds everything a run needs without training: the {@code --dry-run} check. */
+    public static List<String> validate(ConfigTree c) {
+        List<String> facts = new ArrayList<>();
+        String algorithm = Algorithms.name(c);
+        facts.add("algorithm " + algorithm + ", " + Algorithms.totalSteps(c) + " updates");
+        PolicyFactory policies = new PolicyFactory(c);
+        policies.device();
+        LlamaConfig arch = policies.architecture();
+        facts.add("policy " + arch.modelType() + " " + arch.parameterCount() + " parameters, device "
+                + c.string("run.device"));
+        TaskSetup tasks = new TaskSetup(c);
+        EnvironmentConfig env = tasks.environment();
+        TaskSetup.verifier(tasks.verifierName());
+        if (!tasks.synthetic()) {
+            facts.add("dataset " + tasks.dataset() + ": " + tasks.tasks(tasks.dataset()).size() + " tasks");
+        } else {
+            tasks.syntheticTask();
+        }
+        facts.add("env " + env.turns() + " turns, feedback " + env.feedback().configName());
+        Algorithms.sampling(c, env.maxTokensPerTurn(), arch.eosTokenId());
+        Algorithms.optimizer(c);
+        Algorithms.rolloutRewards(c);
+        c.choice("rollout.backend", "ray", "local");
+        c.integer("rollout.workers", 1, 4096);
+        c.integer("eval.every", 0, Integer.MAX_VALUE);
+        c.integer("eval.problems", 1, 1 << 24);
+        c.integer("checkpoint.every", 0, Integer.MAX_VALUE);
+        c.integer("checkpoint.keep_last", 1, 1 << 20);
+        c.integer("run.max_nonfinite_steps", 1, Integer.MAX_VALUE);
+        return facts;
+    }
+
+    /** Trains to the end; returns the final evaluation's metrics. */
+    public Map<String, Double> run() throws IOException {
+        Checkpoints checkpoints = new Checkpoints(runDir, config.integer("checkpoint.keep_last", 1, 1 << 20));
+        Path resumeFrom = prepareDirectory(checkpoints);
+        long total = Algorithms.totalSteps(config);
+        int evalEvery = config.integer("eval.every", 0, Integer.MAX_VALUE);
+        int checkpointEvery = config.integer("checkpoint.every", 0, Integer.MAX_VALUE);
+        int maxNonFinite = config.integer("run.max_nonfinite_steps", 1, Integer.MAX_VALUE);
+        PolicyFactory policies = new PolicyFactory(config);
+        TaskSetup taskSetup = new TaskSetup(config);
+        Map<String, Double> last = Map.of();
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaPolicy policy = policies.build(root);
+                LlamaPolicy reference = Algorithms.needsReference(config) ? policies.build(root) : null) {
+            EnvironmentConfig env = taskSetup.environment();
+            TaskSource tasks = taskSetup.trainSource();
+            SamplingParams sampling = Algorithms.sampling(config, env.maxTokensPerTurn(), policy.config().eosTokenId());
+            Evaluation evaluation = new Evaluation(config, taskSetup, policy);
+            try (RolloutSource rollouts = Algorithms.needsRollouts(config)
+                    ? RolloutBackends.create(config, policy, env, taskSetup)
+                    : null) {
+                Algorithms.Built built =
+                        Algorithms.build(config, policy, reference, tasks, rollouts, taskSetup, sampling);
+                try {
+                    int nonFinite = 0;
+                    if (resumeFrom != null) {
+                        nonFinite = restore(resumeFrom, policy, built, tasks, root);
+                    }
+                    long started = System.nanoTime();
+                    long firstStep = built.trainer().step();
+                    while (!built.trainer().done()) {
+                        int stage = built.trainer().stage();
+                        Map<String, Double> m = new LinkedHashMap<>(built.trainer().trainStep());
+                        long step = built.trainer().step();
+                        // 1. non-finite updates are skipped by the optimizer; too many in a row stop the run
+                        nonFinite = m.getOrDefault(MetricNames.STEP_SKIPPED, 0.0) > 0 ? nonFinite + 1 : 0;
+                        if (nonFinite >= maxNonFinite) {
+                            throw new IllegalStateException("stopping at step " + step + ": " + nonFinite
+                                    + " consecutive updates had non-finite loss or gradients (last grad norm "
+                                    + m.get(MetricNames.GRAD_NORM) + ", loss " + m.get(MetricNames.LOSS)
+                                    + "); nothing non-finite was saved. Lower train.lr or check the rewards.");
+                        }
+                        m.put("train/stage", (double) stage);
+                        // 2. evaluation on held-out problems
+                        if ((evalEvery > 0 && step % evalEvery == 0) || step == total) {
+                            m.putAll(evaluation.run(step, runDir));
+                        }
+                        double seconds = (System.nanoTime() - started) / 1e9 / (step - firstStep);
+                        m.put("perf/seconds_per_step", seconds);
+                        appendMetrics(step, m);
+                        // 3. checkpoint
+                        if ((checkpointEvery > 0 && step % checkpointEvery == 0) || step == total) {
+                            checkpoints.write(
+                                    policy,
+                                    built.states(),
+                                    trainerState(built, tasks, policy, nonFinite),
+                                    config.toYaml());
+                        }
+                        progress.accept(new Progress(step, total, m, seconds));
+                        last = m;
+                    }
+                } finally {
+                    for (AutoCloseable r : built.resources()) {
+                        closeQuietly(r);
+                    }
+                }
+            }
+        }
+        return last;
+    }
+
+    /** Refuses an existing run without --resume and --resume without a checkpoint; returns it. */
+    private Path prepareDirectory(Checkpoints checkpoints) throws IOException {
+        Path resolved = runDir.resolve("config.resolved.yaml");
+        if (!resume) {
+            if (Files.exists(runDir) && Files.list(runDir).findAny().isPresent()) {
+                throw new IllegalArgumentException("run directory " + runDir
+                        + " already exists and is not empty: pass --resume to continue it, or choose another --run-dir");
+            }
+            Files.createDirectories(runDir);
+            Files.writeString(resolved, config.toYaml());
+            return null;
+        }
+        Path latest = checkpoints.latest();
+        if (latest == null) {
+            throw new IllegalArgumentException("--resume: " + runDir + " has no complete checkpoint (no "
+                    + runDir.resolve("checkpoints/latest") + ")");
+        }
+        ConfigTree saved = ConfigTree.parseResolved(
+                Checkpoints.manifestConfig(latest), latest.resolve("manifest.json").toString());
+        List<String> diff = saved.differences(config, RESUME_MAY_CHANGE);
+        if (!diff.isEmpty()) {
+            throw new IllegalArgumentException("--resume: the config differs from the checkpoint's ("
+                    + latest.resolve("manifest.json") + "; checkpoint vs now): " + String.join("; ", diff));
+        }
+        return latest;
+    }
+
+    private int restore(Path checkpoint, LlamaPolicy policy, Algorithms.Built built, TaskSource tasks, NDManager root)
+            throws IOException {
+        Checkpoints.TrainerState state = Checkpoints.trainerState(checkpoint);
+        LlamaConfig saved = LlamaConfig.read(checkpoint.resolve("config.json"));
+        if (!saved.equals(policy.config())) {
+            throw new IllegalArgumentException(checkpoint.resolve("config.json") + ": architecture differs from the"
+                    + " config's policy: " + saved + " vs " + policy.config());
+        }
+        try (LlamaPolicy weights = LlamaPolicy.load(checkpoint, root, new PolicyFactory(config).device())) {
+            policy.restore(weights.snapshot(), state.policyVersion());
+        }
+        Checkpoints.restoreLearners(checkpoint, built.states(), state, policy.manager());
+        tasks.restore(new dev.revise.rl.TaskSource.TaskCursor(state.taskEpoch(), state.taskIndex()));
+        built.trainer().restoreStep(state.step());
+        truncateMetrics(state.step());
+        return state.nonFiniteStreak();
+    }
+
+    private static Checkpoints.TrainerState trainerState(
+            Algorithms.Built built, TaskSource tasks, LlamaPolicy policy, int nonFinite) {
+        Map<String, Map<String, Long>> counters = new LinkedHashMap<>();
+        for (Map.Entry<String, LearnerState> e : built.states().entrySet()) {
+            counters.put(e.getKey(), e.getValue().counters());
+        }
+        return new Checkpoints.TrainerState(
+                built.trainer().step(),
+                built.trainer().stage(),
+                policy.version(),
+                tasks.cursor().epoch(),
+                tasks.cursor().index(),
+                nonFinite,
+                counters);
+    }
+
+    private void appendMetrics(long step, Map<String, Double> m) throws IOException {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("step", step);
+        for (Map.Entry<String, Double> e : m.entrySet()) {
+            double v = e.getValue();
+            line.put(e.getKey(), Double.isFinite(v) ? v : null);
+        }
+        Files.writeString(
+                runDir.resolve("metrics.jsonl"),
+                JSON.writeValueAsString(line) + "\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
+    /** Drops metrics lines after the checkpoint's step, so no step appears twice after a resume. */
+    private void truncateMetrics(long step) throws IOException {
+        Path f = runDir.resolve("metrics.jsonl");
+        if (!Files.exists(f)) {
+            return;
+        }
+        StringBuilder kept = new StringBuilder();
+        for (String line : Files.readAllLines(f)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                break; // a line cut by the kill: everything after it is past the checkpoint too
+            }
+            if (n.path("step").asLong(Long.MAX_VALUE) <= step) {
+                kept.append(line).append('\n');
+            }
+        }
+        Path tmp = runDir.resolve("metrics.jsonl.tmp");
+        Files.writeString(tmp, kept.toString());
+        Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void closeQuietly(AutoCloseable r) {
+        try {
+            r.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing " + r + " failed", e);
+        }
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

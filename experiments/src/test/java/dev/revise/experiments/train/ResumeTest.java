@@ -1,0 +1,214 @@
+package dev.revise.experiments.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.revise.experiments.config.ConfigTree;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --resume} continues bit-identically on CPU: a run killed with SIGKILL (or while writing a
+ * checkpoint) and resumed writes the same metrics.jsonl values (except {@code perf/} keys) and the
+ * same final weights and optimizer state as an uninterrupted run.
+ */
+class ResumeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    /** SCoRe, both stages, 6 updates, a checkpoint every 2 (keep-last 2). */
+    static List<String> scoreRun() {
+        return List.of(
+                "run.seed=3",
+                "algorithm=score",
+                "score.stage1_steps=3",
+                "score.stage2_steps=3",
+                "train.tasks_per_step=2",
+                "train.group_size=2",
+                "train.lr=0.002",
+                "env.max_tokens_per_turn=16",
+                "rollout.backend=local",
+                "rollout.workers=2",
+                "rollout.tasks_per_unit=1",
+                "eval.every=3",
+                "eval.problems=6",
+                "checkpoint.every=2",
+                "checkpoint.keep_last=2");
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aRunKilledWithSigkillResumesBitIdentically() throws Exception {
+        Path config = dir.resolve("run.yaml");
+        Files.writeString(config, "");
+        Path straight = dir.resolve("straight");
+        new TrainingRun(ConfigTree.resolve(config, scoreRun()), straight, false, p -> {}).run();
+
+        Path killed = dir.resolve("killed");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-D") || a.startsWith("--add-opens"))
+                .toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.revise.experiments.cli.ReviseCli"));
+        cmd.addAll(List.of("train", "--config", config.toString(), "--run-dir", killed.toString()));
+        for (String s : scoreRun()) {
+            cmd.add("--set");
+            cmd.add(s);
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        pb.redirectOutput(dir.resolve("child.log").toFile());
+        Process child = pb.start();
+        Path latest = killed.resolve("checkpoints/latest");
+        while (!Files.exists(latest) && child.isAlive()) {
+            Thread.sleep(10);
+        }
+        boolean killedMidRun = child.isAlive();
+        child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, no flushing
+        assertTrue(killedMidRun, "the child finished before it could be killed: " + Files.readString(dir.resolve("child.log")));
+        assertThat(Files.readString(latest).strip()).isIn("step-000002", "step-000004");
+
+        new TrainingRun(ConfigTree.resolve(config, scoreRun()), killed, true, p -> {}).run();
+        assertSameRun(straight, killed);
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aKillWhileWritingACheckpointLeavesThePreviousOneLoadable() throws Exception {
+        Path straight = dir.resolve("straight");
+        new TrainingRun(ConfigTree.resolve(null, scoreRun()), straight, false, p -> {}).run();
+        // The state a kill during the step-6 checkpoint leaves: a partial temporary directory,
+        // latest still naming step 4, and metrics written past it (one line cut short).
+        Path crashed = dir.resolve("crashed");
+        copyTree(straight, crashed);
+        Checkpoints.deleteTree(crashed.resolve("checkpoints/step-000006"));
+        Files.createDirectories(crashed.resolve("checkpoints/.tmp-step-000006"));
+        Files.writeString(crashed.resolve("checkpoints/.tmp-step-000006/model.safetensors"), "partial");
+        Files.writeString(crashed.resolve("checkpoints/latest"), "step-000004\n");
+        Files.writeString(
+                crashed.resolve("metrics.jsonl"),
+                "{\"step\": 7, \"reward/me",
+                java.nio.file.StandardOpenOption.APPEND);
+        new TrainingRun(ConfigTree.resolve(null, scoreRun()), crashed, true, p -> {}).run();
+        assertSameRun(straight, crashed);
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aResumeAtTheEndOfAPassOverAFiniteDatasetTrainsTheRemainingSteps() throws Exception {
+        Path data = dir.resolve("tasks.jsonl");
+        Files.writeString(
+                data,
+                String.join(
+                        "\n",
+                        "{\"question\": \"Q1+2:\", \"answer\": \"3\"}",
+                        "{\"question\": \"Q4-1:\", \"answer\": \"3\"}",
+                        "{\"question\": \"Q5+5:\", \"answer\": \"0\"}",
+                        "{\"question\": \"Q7-2:\", \"answer\": \"5\"}",
+                        ""));
+        List<String> grpo = List.of(
+                "algorithm=rloo",
+                "task.dataset=" + data,
+                "task.verifier=synthetic",
+                "env.turns=1",
+                "env.max_tokens_per_turn=12",
+                "train.steps=4",
+                "train.tasks_per_step=2",
+                "train.group_size=3",
+                "rollout.backend=local",
+                "eval.problems=4",
+                "checkpoint.every=2");
+        Path straight = dir.resolve("straight");
+        new TrainingRun(ConfigTree.resolve(null, grpo), straight, false, p -> {}).run();
+        Path resumed = dir.resolve("resumed");
+        copyTree(straight, resumed);
+        // step 2 used all 4 tasks: the cursor sits exactly at the end of the first pass
+        Files.writeString(resumed.resolve("checkpoints/latest"), "step-000002\n");
+        Checkpoints.deleteTree(resumed.resolve("checkpoints/step-000004"));
+        JsonNode state = JSON.readTree(resumed.resolve("checkpoints/step-000002/trainer_state.json").toFile());
+        assertEquals(4, state.get("taskIndex").asInt());
+        new TrainingRun(ConfigTree.resolve(null, grpo), resumed, true, p -> {}).run();
+        assertSameRun(straight, resumed);
+    }
+
+    @Test
+    void refusalsNameWhatIsWrong() throws Exception {
+        Path run = dir.resolve("run");
+        List<String> tiny = List.of(
+                "algorithm=sft",
+                "train.steps=2",
+                "sft.batch=2",
+                "eval.problems=2",
+                "checkpoint.every=1",
+                "checkpoint.keep_last=1");
+        assertThatThrownBy(() -> new TrainingRun(ConfigTree.resolve(null, tiny), run, true, p -> {}).run())
+                .hasMessageContaining("has no complete checkpoint");
+        new TrainingRun(ConfigTree.resolve(null, tiny), run, false, p -> {}).run();
+        assertThat(run.resolve("checkpoints/step-000001")).doesNotExist(); // keep-last 1
+        assertThatThrownBy(() -> new TrainingRun(ConfigTree.resolve(null, tiny), run, false, p -> {}).run())
+                .hasMessageContaining("already exists")
+                .hasMessageContaining("--resume");
+        List<String> changed = new ArrayList<>(tiny);
+        changed.add("train.lr=0.1");
+        assertThatThrownBy(() -> new TrainingRun(ConfigTree.resolve(null, changed), run, true, p -> {}).run())
+                .hasMessageContaining("config differs")
+                .hasMessageContaining("train.lr: 3.0E-4 vs 0.1");
+        Files.writeString(run.resolve("checkpoints/step-000002/trainer_state.json"), "{\"step\": ");
+        assertThatThrownBy(() -> new TrainingRun(ConfigTree.resolve(null, tiny), run, true, p -> {}).run())
+                .hasMessageContaining("trainer_state.json");
+    }
+
+    static void assertSameRun(Path expected, Path actual) throws Exception {
+        List<String> a = Files.readAllLines(expected.resolve("metrics.jsonl"));
+        List<String> b = Files.readAllLines(actual.resolve("metrics.jsonl"));
+        assertEquals(a.size(), b.size(), "metrics.jsonl lines");
+        for (int i = 0; i < a.size(); i++) {
+            JsonNode x = JSON.readTree(a.get(i));
+            JsonNode y = JSON.readTree(b.get(i));
+            for (Iterator<Map.Entry<String, JsonNode>> it = x.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().startsWith("perf/")) {
+                    assertEquals(e.getValue(), y.get(e.getKey()), "line " + (i + 1) + " key " + e.getKey());
+                }
+            }
+        }
+        String last = Files.readString(expected.resolve("checkpoints/latest")).strip();
+        assertEquals(last, Files.readString(actual.resolve("checkpoints/latest")).strip());
+        for (String f : List.of("model.safetensors", "optimizer.safetensors")) {
+            assertArrayEquals(
+                    Files.readAllBytes(expected.resolve("checkpoints").resolve(last).resolve(f)),
+                    Files.readAllBytes(actual.resolve("checkpoints").resolve(last).resolve(f)),
+                    f + " differs");
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws Exception {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}

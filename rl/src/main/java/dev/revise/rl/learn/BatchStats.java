@@ -1,0 +1,39 @@
+package dev.revise.rl.learn;
+
+import dev.revise.rl.Trajectory;
+import dev.revise.rl.metrics.SelfCorrectionMetrics;
+import dev.revise.rl.rollout.Rollout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What every trainer logs about a collected batch: self-correction metrics and rollout speed. */
+final class BatchStats {
+    private BatchStats() {}
+
+    static Map<String, Double> of(List<Rollout> collected, double rolloutSeconds) {
+        Map<String, Double> stats = new LinkedHashMap<>();
+        List<Trajectory> trajectories = new ArrayList<>(collected.size());
+        long generated = 0;
+        int turns = 1;
+        for (Rollout r : collected) {
+            trajectories.add(r.trajectory());
+            turns = Math.max(turns, r.trajectory().size());
+            for (int t = 0; t < r.trajectory().size(); t++) {
+                generated += r.generatedTokens(t);
+            }
+        }
+        SelfCorrectionMetrics.Report report = SelfCorrectionMetrics.of(trajectories, turns);
+        for (int t = 0; t < turns; t++) {
+            stats.put("batch/acc_t" + (t + 1), report.accuracy()[t]);
+        }
+        if (turns >= 2) {
+            stats.put("batch/delta", report.delta());
+            stats.put("batch/i_to_c", report.incorrectToCorrect());
+            stats.put("batch/c_to_i", report.correctToIncorrect());
+        }
+        stats.put(MetricNames.ROLLOUT_TOKENS_PER_S, rolloutSeconds > 0 ? generated / rolloutSeconds : 0);
+        return stats;
+    }
+}

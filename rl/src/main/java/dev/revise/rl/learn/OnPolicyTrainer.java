@@ -1,0 +1,102 @@
+package dev.revise.rl.learn;
+
+import dev.revise.rl.Policy;
+import dev.revise.rl.RewardFunction;
+import dev.revise.rl.SamplingParams;
+import dev.revise.rl.Task;
+import dev.revise.rl.TaskSource;
+import dev.revise.rl.rollout.Rollout;
+import dev.revise.rl.rollout.RolloutRequest;
+import dev.revise.rl.rollout.RolloutSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outer loop of single-stage on-policy RL (GRPO and its variants, RLOO, REINFORCE, PPO): each
+ * update collects {@code tasksPerStep} tasks x {@code groupSize} multi-turn trajectories with the
+ * current policy, scores them with one reward function and hands them to one {@link Learner}.
+ */
+public final class OnPolicyTrainer implements Trainer {
+
+    /**
+     * @param steps updates of the run
+     * @param tasksPerStep problems per update
+     * @param groupSize samples per problem (G)
+     * @param sampling how attempts are sampled
+     * @param rootSeed every rollout seed derives from it
+     */
+    public record Config(long steps, int tasksPerStep, int groupSize, SamplingParams sampling, long rootSeed) {
+        public Config {
+            if (steps < 1 || tasksPerStep < 1 || groupSize < 1) {
+                throw new IllegalArgumentException("train.steps, train.tasks_per_step and train.group_size must be"
+                        + " >= 1, got " + steps + ", " + tasksPerStep + ", " + groupSize);
+            }
+        }
+    }
+
+    private final Config config;
+    private final Policy policy;
+    private final TaskSource tasks;
+    private final RolloutSource rollouts;
+    private final RewardFunction reward;
+    private final Learner learner;
+    private long step;
+
+    public OnPolicyTrainer(
+            Config config,
+            Policy policy,
+            TaskSource tasks,
+            RolloutSource rollouts,
+            RewardFunction reward,
+            Learner learner) {
+        this.config = config;
+        this.policy = policy;
+        this.tasks = tasks;
+        this.rollouts = rollouts;
+        this.reward = reward;
+        this.learner = learner;
+    }
+
+    @Override
+    public long step() {
+        return step;
+    }
+
+    @Override
+    public long totalSteps() {
+        return config.steps();
+    }
+
+    @Override
+    public void restoreStep(long step) {
+        this.step = step;
+    }
+
+    @Override
+    public Map<String, Double> trainStep() {
+        // 1. collect
+        List<Task> batch = new ArrayList<>();
+        for (int i = 0; i < config.tasksPerStep(); i++) {
+            batch.add(tasks.next());
+        }
+        long started = System.nanoTime();
+        List<Rollout> collected = rollouts.collect(
+                new RolloutRequest(batch, config.groupSize(), config.rootSeed(), step, config.sampling()));
+        double rolloutSeconds = (System.nanoTime() - started) / 1e9;
+        // 2. rewards
+        List<Rollout> scored = new ArrayList<>(collected.size());
+        for (Rollout r : collected) {
+            scored.add(r.withRewards(reward.score(r.trajectory())));
+        }
+        // 3. update
+        Map<String, Double> stats = new LinkedHashMap<>();
+        stats.putAll(learner.update(scored));
+        // 4. batch statistics
+        stats.putAll(BatchStats.of(collected, rolloutSeconds));
+        stats.put("policy/version", (double) policy.version());
+        step++;
+        return stats;
+    }
+}
