@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             QuickstartCommand.class,
             TrainCommand.class,
+            EvalCommand.class,
             InitCommand.class,
             LogprobsCommand.class,
             GenerateCommand.class,

@@ -31,6 +31,14 @@ public final class ConfigTree {
     /** Sections whose keys are free (validated by the component that reads them). */
     public static final Set<String> OPEN = Set.of("rewards", "rewards_stage1");
 
+    /**
+     * Keys holding file paths: a relative path in a config file is relative to that file's
+     * directory (so shipped configs work from any working directory); in {@code --set}, to the
+     * working directory. Dataset names without a path separator or file suffix stay names.
+     */
+    public static final Set<String> PATH_KEYS =
+            Set.of("policy.checkpoint", "task.dataset", "eval.dataset", "rollout.code_search_path");
+
     static final YAMLMapper YAML = YAMLMapper.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -91,7 +99,28 @@ public final class ConfigTree {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return; // an empty file changes nothing
         }
+        resolvePaths(node, file.toAbsolutePath().getParent());
         merge(root, node, "", file.toString());
+    }
+
+    private static void resolvePaths(JsonNode node, Path base) {
+        for (String key : PATH_KEYS) {
+            String[] parts = key.split("\\.");
+            JsonNode parent = node;
+            for (int i = 0; i < parts.length - 1 && parent != null; i++) {
+                parent = parent.get(parts[i]);
+            }
+            if (parent instanceof ObjectNode obj && obj.get(parts[parts.length - 1]) != null) {
+                JsonNode v = obj.get(parts[parts.length - 1]);
+                if (v.isTextual() && looksLikePath(v.asText()) && !Path.of(v.asText()).isAbsolute()) {
+                    obj.put(parts[parts.length - 1], base.resolve(v.asText()).normalize().toString());
+                }
+            }
+        }
+    }
+
+    private static boolean looksLikePath(String v) {
+        return v.contains("/") || v.endsWith(".jsonl") || v.endsWith(".gz") || v.startsWith(".");
     }
 
     private static JsonNode readYaml(String text, String source) {
@@ -119,7 +148,10 @@ public final class ConfigTree {
         try {
             value = text.isBlank() ? JsonNodeFactory.instance.nullNode() : YAML.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("--set " + assignment + ": value is not valid YAML", e);
+            value = JsonNodeFactory.instance.textNode(text); // e.g. "|": not YAML, but fine as text
+        }
+        if (value == null || value.isMissingNode()) {
+            value = JsonNodeFactory.instance.textNode(text);
         }
         ObjectNode overlay = JsonNodeFactory.instance.objectNode();
         ObjectNode at = overlay;

@@ -15,6 +15,17 @@ public final class EvalJson {
 
     public static Path write(SelfCorrectionMetrics.Report r, String feedback, int samplesPerProblem, Path dir)
             throws IOException {
+        return write(r, feedback, samplesPerProblem, Map.of(), dir);
+    }
+
+    /** The report's fields, then {@code extra} (e.g. RISE's p1@tK, m1@tK, the parallel baseline, pass@k). */
+    public static Path write(
+            SelfCorrectionMetrics.Report r,
+            String feedback,
+            int samplesPerProblem,
+            Map<String, Object> extra,
+            Path dir)
+            throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("turns", r.turns());
         m.put("n_problems", r.problems());
@@ -34,6 +45,7 @@ public final class EvalJson {
         m.put("changed_answer", r.changedAnswer());
         m.put("majority_over_turns", r.majorityOverTurns());
         m.put("any_correct", r.anyCorrect());
+        m.putAll(extra);
         Files.createDirectories(dir);
         Path file = dir.resolve("eval.json");
         Path tmp = dir.resolve("eval.json.tmp");

@@ -14,6 +14,7 @@ import dev.revise.rl.RewardFunction;
 import dev.revise.rl.SamplingParams;
 import dev.revise.rl.Task;
 import dev.revise.rl.TaskSource;
+import dev.revise.rl.learn.CorrectionSftTrainer;
 import dev.revise.rl.learn.GrpoLearner;
 import dev.revise.rl.learn.LearnerState;
 import dev.revise.rl.learn.OnPolicyTrainer;
@@ -44,7 +45,7 @@ import java.util.SplittableRandom;
  * ({@code train}, {@code grpo}, {@code ppo}, {@code score}, {@code rise}, {@code sft}).
  */
 public final class Algorithms {
-    public static final List<String> NAMES = List.of("sft", "grpo", "rloo", "reinforce", "ppo", "score", "rise");
+    public static final List<String> NAMES = List.of("sft", "grpo", "rloo", "reinforce", "ppo", "score", "rise", "pair_sft", "star");
 
     /** A built algorithm: its outer loop and the learner states a checkpoint keeps, by name. */
     public record Built(Trainer trainer, Map<String, LearnerState> states, List<AutoCloseable> resources) {}
@@ -138,7 +139,7 @@ public final class Algorithms {
                         seed);
                 KlEstimators.Estimator estimator = estimator(c, "score.kl_estimator");
                 GrpoLearner.AdvantageMode advantage = advantage(c, "score.advantage");
-                double beta1 = c.number("score.beta1", 0, 1e6);
+                double[] beta1 = c.numbers("score.beta1", 0, 1e6);
                 GrpoLearner stage1 = new GrpoLearner(
                         policy,
                         reference,
@@ -148,9 +149,8 @@ public final class Algorithms {
                                 new GrpoLearner.Kl(estimator, new double[] {
                                     c.number("score.beta2", 0, 1e6), c.number("score.stage1_turn2_kl", 0, 1e6)
                                 })));
-                GrpoLearner stage2 = new GrpoLearner(
-                        policy, reference, scoreStage(c, advantage, new GrpoLearner.Kl(estimator, new double[] {beta1
-                        })));
+                GrpoLearner stage2 =
+                        new GrpoLearner(policy, reference, scoreStage(c, advantage, new GrpoLearner.Kl(estimator, beta1)));
                 resources.add(stage1);
                 resources.add(stage2);
                 states.put("stage1", stage1);
@@ -162,6 +162,24 @@ public final class Algorithms {
                         ? RewardConfig.parse(c.node("rewards"), "rewards")
                         : RewardPresets.scoreStage2(c.number("score.alpha", 0, 1e6));
                 trainer = new ScoreTrainer(sc, policy, tasks, rollouts, r1, r2, stage1, stage2);
+            }
+            case "pair_sft", "star" -> {
+                SftLearner learner = new SftLearner(policy, sftConfig(c));
+                resources.add(learner);
+                states.put("sft", learner);
+                trainer = new CorrectionSftTrainer(
+                        new CorrectionSftTrainer.Config(
+                                algorithm.equals("star")
+                                        ? CorrectionSftTrainer.Mode.STAR
+                                        : CorrectionSftTrainer.Mode.PAIR,
+                                c.longValue("train.steps"),
+                                c.integer("train.tasks_per_step", 1, Integer.MAX_VALUE),
+                                c.integer("train.group_size", 1, Integer.MAX_VALUE),
+                                sampling,
+                                seed),
+                        tasks,
+                        rollouts,
+                        learner);
             }
             case "rise" -> {
                 SftLearner learner = new SftLearner(policy, sftConfig(c));
@@ -343,7 +361,7 @@ public final class Algorithms {
         if (eos < 0) {
             throw new IllegalArgumentException("policy: SFT needs an end-of-sequence token in the tokenizer");
         }
-        NoisyAttempts noisy;
+        NoisyAttempts[] noisy;
         if (data.equals("noisy_attempts")) {
             if (!taskSetup.synthetic()) {
                 throw new IllegalArgumentException("sft.data noisy_attempts needs task.dataset synthetic, got '"
@@ -355,7 +373,11 @@ public final class Algorithms {
                                 + " and policy.chat_format plain");
             }
             SyntheticArithmetic task = taskSetup.syntheticTask();
-            noisy = new NoisyAttempts(task, c.number("sft.step_error", 0, 0.999));
+            double[] errors = c.numbers("sft.step_error", 0, 0.999);
+            noisy = new NoisyAttempts[env.turns()];
+            for (int k = 0; k < noisy.length; k++) {
+                noisy[k] = new NoisyAttempts(task, errors[Math.min(k, errors.length - 1)]);
+            }
         } else {
             noisy = null;
         }
@@ -371,7 +393,7 @@ public final class Algorithms {
     }
 
     private static SftExample episode(
-            Task t, EnvironmentConfig env, NoisyAttempts noisy, LlamaPolicy policy, int eos, SplittableRandom rng) {
+            Task t, EnvironmentConfig env, NoisyAttempts[] noisy, LlamaPolicy policy, int eos, SplittableRandom rng) {
         List<Integer> tokens = new ArrayList<>();
         List<Boolean> target = new ArrayList<>();
         append(tokens, target, policy.tokenizer().encode(env.promptTemplate().replace("{prompt}", t.prompt())), false);
@@ -379,7 +401,7 @@ public final class Algorithms {
             if (k > 0) {
                 append(tokens, target, policy.tokenizer().encode(env.instruction()), false);
             }
-            append(tokens, target, policy.tokenizer().encode(noisy.attempt(t.require("solution"), rng)), true);
+            append(tokens, target, policy.tokenizer().encode(noisy[k].attempt(t.require("solution"), rng)), true);
             append(tokens, target, new int[] {eos}, true);
         }
         return toExample(tokens, target);

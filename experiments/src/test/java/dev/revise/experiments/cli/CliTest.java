@@ -15,15 +15,15 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The CLI contract of ARCHITECTURE.md section 6 for the commands that exist. */
-class CliTest {
+public class CliTest {
     static final Path FIXTURE = Path.of("../policies/src/test/resources/fixtures/hf-llama-tiny");
 
     @TempDir
     Path dir;
 
-    record Result(int status, String out, String err) {}
+    public record Result(int status, String out, String err) {}
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = ReviseCli.commandLine();

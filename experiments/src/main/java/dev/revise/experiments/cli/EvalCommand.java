@@ -1,0 +1,111 @@
+package dev.revise.experiments.cli;
+
+import dev.revise.experiments.eval.SelfCorrectionEval;
+import dev.revise.rl.metrics.SelfCorrectionMetrics;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code revise eval}: self-correction metrics of a checkpoint. Prints a table and writes
+ * eval.json; the last stdout line is that file's path. By default the file goes to
+ * {@code <run>/eval/<checkpoint>-<dataset>/} for a checkpoint inside a run directory (never inside
+ * the checkpoint, which keep-last may delete), else next to the checkpoint directory.
+ */
+@Command(name = "eval", description = "Self-correction metrics of a checkpoint on a dataset; writes eval.json.")
+final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, description = "a checkpoint directory")
+    Path checkpoint;
+
+    @Option(
+            names = "--dataset",
+            required = true,
+            description = "synthetic, gsm8k, gsm8k_train_sample, math500, humaneval or a .jsonl file")
+    String dataset;
+
+    @Option(names = "--turns", defaultValue = "0", description = "attempts K (default: the run's env.turns)")
+    int turns;
+
+    @Option(
+            names = "--feedback",
+            description = "intrinsic, oracle, oracle-always-retry or hint (default: the run's env.feedback)")
+    String feedback;
+
+    @Option(names = "--samples", defaultValue = "1", description = "episodes per problem (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    @Option(names = "--limit", defaultValue = "1000", description = "problems (default: ${DEFAULT-VALUE})")
+    int limit;
+
+    @Option(names = "--temperature", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    double temperature;
+
+    @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--set", description = "override a run-config key, e.g. --set env.max_tokens_per_turn=64")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--out", description = "directory for eval.json")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(checkpoint)) {
+            throw new IllegalArgumentException("--checkpoint " + checkpoint + ": not a directory");
+        }
+        if (samples < 1 || limit < 1) {
+            throw new IllegalArgumentException("--samples and --limit must be >= 1");
+        }
+        Path dir = out != null ? out : defaultOut();
+        SelfCorrectionEval.Result r = SelfCorrectionEval.run(
+                new SelfCorrectionEval.Request(
+                        checkpoint, dataset, turns, feedback, samples, limit, temperature, seed, sets),
+                dir);
+        PrintWriter o = spec.commandLine().getOut();
+        print(o, r.report(), r.extra());
+        o.println(r.file());
+        o.flush();
+        return 0;
+    }
+
+    private Path defaultOut() {
+        Path abs = checkpoint.toAbsolutePath().normalize();
+        String tag = abs.getFileName() + "-" + Path.of(dataset).getFileName().toString().replaceAll("\\.jsonl(\\.gz)?$", "");
+        Path parent = abs.getParent();
+        if (parent != null && parent.getFileName().toString().equals("checkpoints") && parent.getParent() != null) {
+            return parent.getParent().resolve("eval").resolve(tag);
+        }
+        return (parent == null ? abs : parent).resolve("eval").resolve(tag);
+    }
+
+    static void print(PrintWriter o, SelfCorrectionMetrics.Report r, Map<String, Object> extra) {
+        o.printf("problems %d, episodes %d, turns %d%n", r.problems(), r.trajectories(), r.turns());
+        for (int t = 0; t < r.turns(); t++) {
+            o.printf("Acc@t%d   %.3f  (95%% CI %.3f..%.3f)%n", t + 1, r.accuracy()[t], r.accuracyCi()[t][0], r.accuracyCi()[t][1]);
+        }
+        if (r.turns() >= 2) {
+            o.printf(
+                    "Delta    %+.3f  (95%% CI %+.3f..%+.3f), McNemar p %.3g%n",
+                    r.delta(), r.deltaCi()[0], r.deltaCi()[1], r.mcnemarP());
+            o.printf("i->c     %.3f   c->i %.3f   edit ratio %.3f%n", r.incorrectToCorrect(), r.correctToIncorrect(), r.editRatio());
+            o.printf("confidence P(c->c|c) %.3f   critique P(i->c|i) %.3f%n", r.confidence(), r.critique());
+            o.printf("p1@t%d %.3f   m1@t%d %.3f   m%d@t1 %.3f%n",
+                    r.turns(), (Double) extra.get("p1_at_tK"),
+                    r.turns(), (Double) extra.get("m1_at_tK"),
+                    r.turns(), (Double) extra.getOrDefault("mK_at_t1", Double.NaN));
+        }
+        o.println("pass@k " + extra.get("pass_at_k"));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.revise.experiments.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.revise.experiments.cli.CliTest;
+import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.train.TrainingRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvalCommandTest {
+    @TempDir
+    static Path dir;
+
+    static Path checkpoint;
+
+    @BeforeAll
+    static void trainATinyPolicy() throws Exception {
+        Path run = dir.resolve("run");
+        new TrainingRun(
+                        ConfigTree.resolve(
+                                null,
+                                List.of("algorithm=sft", "train.steps=2", "sft.batch=4", "eval.problems=2")),
+                        run,
+                        false,
+                        p -> {})
+                .run();
+        checkpoint = run.resolve("checkpoints/step-000002");
+    }
+
+    @Test
+    void evalWritesTheContractFieldsAndPrintsThePathLast() throws Exception {
+        CliTest.Result r = CliTest.run(
+                "eval",
+                "--checkpoint",
+                checkpoint.toString(),
+                "--dataset",
+                "synthetic",
+                "--turns",
+                "3",
+                "--feedback",
+                "oracle-always-retry",
+                "--samples",
+                "2",
+                "--limit",
+                "6",
+                "--set",
+                "env.retry_message=|");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        Path file = Path.of(lines.get(lines.size() - 1));
+        assertEquals(dir.resolve("run/eval/step-000002-synthetic/eval.json"), file);
+        JsonNode e = new ObjectMapper().readTree(file.toFile());
+        assertEquals(3, e.get("turns").asInt());
+        assertEquals(6, e.get("n_problems").asInt());
+        assertEquals(2, e.get("samples_per_problem").asInt());
+        assertEquals("oracle-always-retry", e.get("feedback").asText());
+        assertEquals(3, e.get("accuracy").size());
+        assertEquals(3, e.get("accuracy_ci").size());
+        assertEquals(
+                e.get("accuracy").get(1).asDouble() - e.get("accuracy").get(0).asDouble(),
+                e.get("delta").asDouble(),
+                1e-12);
+        assertEquals(
+                e.get("delta_i_to_c").asDouble() - e.get("delta_c_to_i").asDouble(), e.get("delta").asDouble(), 1e-12);
+        long total = 0;
+        for (JsonNode row : e.get("transitions").get(0)) {
+            for (JsonNode cell : row) {
+                total += cell.asLong();
+            }
+        }
+        assertEquals(12, total, "2x2 transitions of turn 1 -> 2 over 6 problems x 2 samples");
+        for (String f : List.of("mcnemar_p", "p1_at_tK", "m1_at_tK", "mK_at_t1", "edit_ratio", "pass_at_k")) {
+            assertThat(e.has(f)).as(f).isTrue();
+        }
+        assertThat(e.get("pass_at_k").get("t1").has("2")).isTrue();
+    }
+
+    @Test
+    void badInputNamesTheFlagOrKey() throws Exception {
+        CliTest.Result r = CliTest.run("eval", "--checkpoint", dir.resolve("nope").toString(), "--dataset", "synthetic");
+        assertEquals(2, r.status());
+        assertThat(r.err()).contains("--checkpoint").contains("not a directory");
+        r = CliTest.run("eval", "--checkpoint", checkpoint.toString(), "--dataset", "synthetic", "--feedback", "loud");
+        assertEquals(2, r.status());
+        assertThat(r.err()).contains("feedback mode must be");
+    }
+}
