@@ -24,6 +24,7 @@ public final class CodeVerifier implements Verifier {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_REASON = 300;
     private static final Pattern MBPP_LINE = Pattern.compile("(\\S+) (\\d+) (\\d+)\\n");
+    private static final Pattern LOCATION = Pattern.compile("^\\s*File \"(?:[^\"]*/)?main\\.py\", line (\\d+)");
     private static final Pattern CARETS = Pattern.compile("^\\s*[\\^~]+\\s*$");
 
     private final PythonSandbox sandbox;
@@ -126,8 +127,7 @@ public final class CodeVerifier implements Verifier {
         String note = truncationNote(r);
         if (r.timedOut()) {
             return "timeout: no result within "
-                    + seconds(sandbox.config().timeout().toMillis()) + " (process tree killed after "
-                    + seconds(r.wallMillis()) + ")" + note;
+                    + seconds(sandbox.config().timeout().toMillis()) + " (process tree killed)" + note;
         }
         if (r.outputLimitHit()) {
             return "output limit: wrote more than the sandbox's output cap (killed; output truncated)";
@@ -176,9 +176,9 @@ public final class CodeVerifier implements Verifier {
 
     private static String errorLocation(List<String> err) {
         for (int i = err.size() - 1; i >= 0; i--) {
-            String line = err.get(i).strip();
-            if (line.startsWith("File \"main.py\", line ")) {
-                return " (" + line.substring("File \"".length()).replace("\", ", ", ") + ")";
+            Matcher m = LOCATION.matcher(err.get(i));
+            if (m.find()) {
+                return " (main.py, line " + m.group(1) + ")";
             }
         }
         return "";
