@@ -201,20 +201,25 @@ final class SandboxLauncher {
 
     /**
      * Kills the run's processes whether it finished or not, since a candidate can leave children
-     * behind. With a pid namespace the kernel kills every member once its init dies; otherwise the
-     * session's process group is killed, and descendants found by parent links (which misses
-     * orphans, hence the group) as a last resort.
+     * behind. With a pid namespace, killing its init (unshare's child) makes the kernel kill and
+     * reap every member before unshare can collect it, so unshare's exit proves the tree dead;
+     * unshare itself is left to exit, because killing it first would orphan its child's zombie to
+     * the host's init. Without one, the session's process group is killed, and descendants found
+     * by parent links (which misses orphans, hence the group) as a last resort.
      */
     private static void killTree(Process p, Tools t) {
         List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
         tree.forEach(ProcessHandle::destroyForcibly);
-        // Through the handle: Process.destroyForcibly also closes the pipes, losing output the
-        // readers have not drained yet (even when the process has already exited).
-        p.toHandle().destroyForcibly();
-        if (t.setsid != null && !t.fullNamespaces && t.kill != null) {
-            runQuietly(List.of(t.kill, "-KILL", "--", "-" + p.pid()), 2000);
-        }
         try {
+            if (t.fullNamespaces() && p.waitFor(2, TimeUnit.SECONDS)) {
+                return;
+            }
+            // Through the handle: Process.destroyForcibly also closes the pipes, losing output the
+            // readers have not drained yet (even when the process has already exited).
+            p.toHandle().destroyForcibly();
+            if (t.setsid() != null && !t.fullNamespaces() && t.kill() != null) {
+                runQuietly(List.of(t.kill(), "-KILL", "--", "-" + p.pid()), 2000);
+            }
             p.waitFor(5, TimeUnit.SECONDS);
             for (ProcessHandle h : tree) {
                 h.onExit().get(2, TimeUnit.SECONDS);
