@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -46,13 +47,34 @@ public final class JsonlTasks {
 
     /** Tasks of a user file; {@code .gz} files are decompressed. */
     public static List<Task> read(Path file, JsonlFormat format) {
+        return read(file, line -> toTask(line, format));
+    }
+
+    /**
+     * Tasks of a user file, each built from its parsed line by {@code toTask} (which reports bad
+     * fields through {@link JsonlLine}); {@code .gz} files are decompressed. Task ids must be unique.
+     */
+    public static List<Task> read(Path file, Function<JsonlLine, Task> toTask) {
         try (InputStream raw = Files.newInputStream(file)) {
             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-            return parse(in, file.toString(), format, idPrefix(file));
+            return parse(in, file.toString(), idPrefix(file), toTask);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": file not found");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Tasks of a dataset shipped in the envs jar ({@code .gz} resources are decompressed). */
+    public static List<Task> resource(String path, String idPrefix, Function<JsonlLine, Task> toTask) {
+        try (InputStream raw = JsonlTasks.class.getClassLoader().getResourceAsStream(path)) {
+            if (raw == null) {
+                throw new IllegalStateException("resource " + path + " is missing from the envs jar");
+            }
+            InputStream in = path.endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+            return parse(in, path, idPrefix, toTask);
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": " + e.getMessage(), e);
         }
     }
 
@@ -63,17 +85,11 @@ public final class JsonlTasks {
     }
 
     static List<Task> resource(String path, JsonlFormat format, String idPrefix) {
-        try (InputStream in = JsonlTasks.class.getClassLoader().getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + path + " is missing from the envs jar");
-            }
-            return parse(in, path, format, idPrefix);
-        } catch (IOException e) {
-            throw new UncheckedIOException(path + ": " + e.getMessage(), e);
-        }
+        return resource(path, idPrefix, line -> toTask(line, format));
     }
 
-    static List<Task> parse(InputStream in, String where, JsonlFormat format, String idPrefix) throws IOException {
+    static List<Task> parse(InputStream in, String where, String idPrefix, Function<JsonlLine, Task> toTask)
+            throws IOException {
         List<Task> tasks = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -94,28 +110,11 @@ public final class JsonlTasks {
             if (node == null || !node.isObject()) {
                 throw new IllegalArgumentException(at + ": not a JSON object");
             }
-            String id = format.idField() == null ? idPrefix + "-" + number : text(node, format.idField(), at);
-            if (!ids.add(id)) {
-                throw new IllegalArgumentException(at + ": duplicate task id '" + id + "'");
+            Task task = toTask.apply(new JsonlLine(node, at, number, idPrefix));
+            if (!ids.add(task.id())) {
+                throw new IllegalArgumentException(at + ": duplicate task id '" + task.id() + "'");
             }
-            String prompt = text(node, format.promptField(), at);
-            String raw = text(node, format.answerField(), at);
-            String answer;
-            try {
-                answer = format.answerExtractor().apply(raw);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(at + ": field '" + format.answerField() + "': " + e.getMessage());
-            }
-            Map<String, String> metadata = new LinkedHashMap<>();
-            metadata.put("source", format.name());
-            for (String field : format.metadataFields()) {
-                JsonNode v = node.get(field);
-                if (v != null && !v.isNull()) {
-                    metadata.put(field, v.isTextual() ? v.asText() : v.toString());
-                }
-            }
-            metadata.putIfAbsent("reference", raw); // the unprocessed answer field (GSM8K: the worked solution)
-            tasks.add(new Task(id, prompt, answer, metadata));
+            tasks.add(task);
         }
         if (tasks.isEmpty()) {
             throw new IllegalArgumentException(where + ": no tasks");
@@ -123,14 +122,25 @@ public final class JsonlTasks {
         return tasks;
     }
 
-    private static String text(JsonNode node, String field, String at) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            throw new IllegalArgumentException(at + ": missing field '" + field + "'");
+    private static Task toTask(JsonlLine line, JsonlFormat format) {
+        String id = format.idField() == null ? line.lineId() : line.text(format.idField());
+        String prompt = line.text(format.promptField());
+        String raw = line.text(format.answerField());
+        String answer;
+        try {
+            answer = format.answerExtractor().apply(raw);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(line.at() + ": field '" + format.answerField() + "': " + e.getMessage());
         }
-        if (v.isContainerNode()) {
-            throw new IllegalArgumentException(at + ": field '" + field + "' must be a string or number, got " + v);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("source", format.name());
+        for (String field : format.metadataFields()) {
+            JsonNode v = line.node().get(field);
+            if (v != null && !v.isNull()) {
+                metadata.put(field, v.isTextual() ? v.asText() : v.toString());
+            }
         }
-        return v.asText();
+        metadata.putIfAbsent("reference", raw); // the unprocessed answer field (GSM8K: the worked solution)
+        return new Task(id, prompt, answer, metadata);
     }
 }
