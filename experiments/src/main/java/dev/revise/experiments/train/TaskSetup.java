@@ -3,6 +3,9 @@ package dev.revise.experiments.train;
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.envs.FeedbackMode;
 import dev.revise.envs.SelfCorrectionEnvironment;
+import dev.revise.envs.code.CodeTasks;
+import dev.revise.envs.code.CodeVerifier;
+import dev.revise.envs.code.PythonSandbox;
 import dev.revise.envs.grading.Gsm8kVerifier;
 import dev.revise.envs.synthetic.SyntheticArithmetic;
 import dev.revise.envs.synthetic.SyntheticTaskSource;
@@ -72,20 +75,26 @@ public final class TaskSetup {
             case "gsm8k" -> JsonlTasks.gsm8kTest();
             case "gsm8k_train_sample" -> JsonlTasks.gsm8kTrainSample();
             case "math500" -> JsonlTasks.math500();
-            case "humaneval" ->
-                throw new IllegalArgumentException(
-                        "task.dataset humaneval: code tasks are not available in this build yet");
+            case "humaneval" -> CodeTasks.humanEval();
             default -> {
                 if (!dataset.endsWith(".jsonl") && !dataset.endsWith(".jsonl.gz")) {
                     throw new IllegalArgumentException("task.dataset: expected synthetic, gsm8k, gsm8k_train_sample,"
                             + " math500, humaneval or a .jsonl file, got '" + dataset + "'");
                 }
-                yield JsonlTasks.read(
-                        Path.of(dataset),
-                        JsonlFormat.generic(
-                                config.optionalString("task.id_field"),
-                                config.string("task.prompt_field"),
-                                config.string("task.answer_field")));
+                Path file = Path.of(dataset);
+                yield switch (config.choice("task.format", "generic", "gsm8k", "math", "humaneval", "mbpp")) {
+                    case "gsm8k" -> JsonlTasks.read(file, JsonlFormat.GSM8K);
+                    case "math" -> JsonlTasks.read(file, JsonlFormat.MATH);
+                    case "humaneval" -> CodeTasks.humanEval(file);
+                    case "mbpp" -> CodeTasks.mbpp(file);
+                    default ->
+                        JsonlTasks.read(
+                                file,
+                                JsonlFormat.generic(
+                                        config.optionalString("task.id_field"),
+                                        config.string("task.prompt_field"),
+                                        config.string("task.answer_field")));
+                };
             }
         };
     }
@@ -96,11 +105,17 @@ public final class TaskSetup {
         if (!v.equals("auto")) {
             return v;
         }
+        String format = config.choice("task.format", "generic", "gsm8k", "math", "humaneval", "mbpp");
         return switch (dataset()) {
             case "synthetic" -> "synthetic";
             case "math500" -> "math";
             case "humaneval" -> "code";
-            default -> "gsm8k";
+            default ->
+                switch (format) {
+                    case "math" -> "math";
+                    case "humaneval", "mbpp" -> "code";
+                    default -> "gsm8k";
+                };
         };
     }
 
@@ -108,10 +123,22 @@ public final class TaskSetup {
         return switch (name) {
             case "synthetic" -> new SyntheticVerifier();
             case "gsm8k" -> new Gsm8kVerifier();
-            default ->
-                throw new IllegalArgumentException(
-                        "task.verifier " + name + ": not available in this build yet (synthetic and gsm8k are)");
+            case "code" -> new CodeVerifier(sandbox());
+            default -> throw new IllegalArgumentException("task.verifier " + name + ": not available in this build");
         };
+    }
+
+    private static PythonSandbox sandbox;
+
+    /**
+     * One sandbox per JVM: it probes the platform's protections once and bounds concurrent
+     * candidate processes across every rollout worker.
+     */
+    static synchronized PythonSandbox sandbox() {
+        if (sandbox == null) {
+            sandbox = new PythonSandbox();
+        }
+        return sandbox;
     }
 
     public EnvironmentConfig environment() {
