@@ -138,9 +138,7 @@ public final class RayRolloutSource implements RolloutSource {
                 actor.task(RolloutActor::ready).remote().get();
             } catch (RuntimeException e) {
                 throw new IllegalStateException(
-                        "rollout actor " + index + " could not be created (its constructor's error is logged above"
-                                + " by Ray's TaskExecutor); cause: " + rootCause(e),
-                        e);
+                        "rollout actor " + index + " could not be created; cause: " + rootCause(e), e);
             }
         }
         return actor;
@@ -232,22 +230,35 @@ public final class RayRolloutSource implements RolloutSource {
     private void syncWeights() {
         long version = learnerPolicy.version();
         byte[] snapshot = null;
-        List<ObjectRef<String>> pending = new ArrayList<>();
+        Map<Integer, ObjectRef<String>> pending = new java.util.LinkedHashMap<>();
         for (int i = 0; i < actors.size(); i++) {
             if (actorVersions[i] != version) {
                 if (snapshot == null) {
                     snapshot = learnerPolicy.snapshot();
                 }
-                pending.add(actors.get(i)
-                        .task(RolloutActor::loadWeights, snapshot, version)
-                        .remote());
+                pending.put(
+                        i,
+                        actors.get(i)
+                                .task(RolloutActor::loadWeights, snapshot, version)
+                                .remote());
                 if (serial) {
-                    pending.get(pending.size() - 1).get();
+                    awaitWeights(i, pending.remove(i), version);
                 }
-                actorVersions[i] = version;
             }
         }
-        pending.forEach(ObjectRef::get);
+        pending.forEach((i, ref) -> awaitWeights(i, ref, version));
+    }
+
+    private void awaitWeights(int actor, ObjectRef<String> ref, long version) {
+        try {
+            ref.get();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(
+                    "rollout actor " + actor + " failed to load weights version " + version + "; cause: "
+                            + rootCause(e),
+                    e);
+        }
+        actorVersions[actor] = version;
     }
 
     /** The innermost exception, which is the actor's own error under Ray's wrappers. */

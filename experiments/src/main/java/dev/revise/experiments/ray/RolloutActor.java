@@ -30,32 +30,38 @@ public class RolloutActor {
     static final ObjectMapper JSON = new ObjectMapper()
             .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private final NDManager root;
-    private final LlamaPolicy policy;
-    private final RolloutWorker worker;
     private final int index;
     private final int incarnation;
+    private final Built built;
+    private final Exception buildError;
     private final RolloutSpec.FaultInjection faults;
     private int calls;
 
-    public RolloutActor(String specJson, int index, int incarnation) throws Exception {
-        RolloutSpec spec = JSON.readValue(specJson, RolloutSpec.class);
+    private record Built(NDManager root, LlamaPolicy policy, RolloutWorker worker) {}
+
+    /**
+     * Never throws: Ray 2.39 LOCAL mode calls System.exit when an actor constructor throws, which
+     * would take the learner's JVM down with it. A failed build is kept and reported by every call,
+     * so the source's retries and error message (actor index and cause) apply to it as well.
+     */
+    public RolloutActor(String specJson, int index, int incarnation) {
         this.index = index;
         this.incarnation = incarnation;
-        this.faults = spec.faults();
-        DeviceSpec device = spec.device();
-        if (device.device().equals("cuda")) {
-            device = resolveDevice(device, Ray.getRuntimeContext().getGpuIds(), System.getenv("CUDA_VISIBLE_DEVICES"));
+        RolloutSpec spec = null;
+        Built b = null;
+        Exception error = null;
+        try {
+            spec = JSON.readValue(specJson, RolloutSpec.class);
+            b = build(spec);
+        } catch (Exception | LinkageError e) {
+            error = e instanceof Exception ex ? ex : new IllegalStateException(e);
         }
-        Path tok = Files.createTempFile("revise-actor-tokenizer", ".json");
-        Files.writeString(tok, spec.tokenizerJson());
-        this.root = NDManager.newBaseManager();
-        this.policy = new LlamaPolicy(
-                LlamaModel.random(spec.model(), root, device.toDevice(), device.dataType(), 0),
-                Tokenizers.load(tok),
-                null,
-                spec.chatFormat().equals("plain") ? ChatFormat.PLAIN : ChatFormat.CHATML);
-        Files.deleteIfExists(tok);
+        this.built = b;
+        this.buildError = error;
+        this.faults = spec == null ? null : spec.faults();
+    }
+
+    private static Built build(RolloutSpec spec) throws Exception {
         Verifier verifier =
                 switch (spec.verifier()) {
                     case "synthetic" -> new SyntheticVerifier();
@@ -64,12 +70,41 @@ public class RolloutActor {
                         throw new IllegalArgumentException(
                                 "rollout.verifier must be synthetic or gsm8k, got '" + spec.verifier() + "'");
                 };
-        this.worker = new RolloutWorker(
-                new SelfCorrectionEnvironment(spec.environment(), verifier),
-                policy.generator(),
-                policy,
-                RewardConfig.parse(spec.rewards(), "rewards"),
-                spec.maxBatch());
+        DeviceSpec device = spec.device();
+        if (device.device().equals("cuda")) {
+            device = resolveDevice(device, Ray.getRuntimeContext().getGpuIds(), System.getenv("CUDA_VISIBLE_DEVICES"));
+        }
+        Path tok = Files.createTempFile("revise-actor-tokenizer", ".json");
+        NDManager root = NDManager.newBaseManager();
+        try {
+            Files.writeString(tok, spec.tokenizerJson());
+            LlamaPolicy policy = new LlamaPolicy(
+                    LlamaModel.random(spec.model(), root, device.toDevice(), device.dataType(), 0),
+                    Tokenizers.load(tok),
+                    null,
+                    spec.chatFormat().equals("plain") ? ChatFormat.PLAIN : ChatFormat.CHATML);
+            RolloutWorker worker = new RolloutWorker(
+                    new SelfCorrectionEnvironment(spec.environment(), verifier),
+                    policy.generator(),
+                    policy,
+                    RewardConfig.parse(spec.rewards(), "rewards"),
+                    spec.maxBatch());
+            return new Built(root, policy, worker);
+        } catch (Exception | LinkageError e) {
+            root.close();
+            throw e;
+        } finally {
+            Files.deleteIfExists(tok);
+        }
+    }
+
+    private Built built() {
+        if (built == null) {
+            throw new IllegalStateException(
+                    "rollout actor " + index + " (incarnation " + incarnation + ") could not be built: " + buildError,
+                    buildError);
+        }
+        return built;
     }
 
     /**
@@ -106,25 +141,27 @@ public class RolloutActor {
         return new DeviceSpec("cuda:" + ordinal, requested.dtype());
     }
 
-    /** Answers once the constructor has run (LOCAL mode runs later calls only after it). */
+    /** Answers once the constructor has run (LOCAL mode runs later calls only after it), or reports its error. */
     public String ready() {
+        built();
         return "ok";
     }
 
     /** Replaces the weights (a float32 snapshot of a policy with this architecture). */
     public String loadWeights(byte[] snapshot, long version) {
-        policy.restore(snapshot, version);
+        built().policy().restore(snapshot, version);
         return "ok";
     }
 
     /** Runs a request (JSON) and returns the rollouts as a JSON array. */
     public String collect(String requestJson) throws Exception {
+        Built b = built();
         calls++;
         if (faults != null && faults.failsOn(index, incarnation, calls)) {
             throw new IllegalStateException("injected fault (RolloutSpec.faults): actor " + index + " incarnation "
                     + incarnation + " call " + calls);
         }
         RolloutRequest request = JSON.readValue(requestJson, RolloutRequest.class);
-        return JSON.writeValueAsString(worker.run(request, policy.version()));
+        return JSON.writeValueAsString(b.worker().run(request, b.policy().version()));
     }
 }

@@ -80,6 +80,25 @@ class RayFaultInjectionTest {
     }
 
     @Test
+    void anActorThatCannotBeBuiltIsReportedByIndex() {
+        RolloutSpec bad = new RolloutSpec(
+                f.spec.model(),
+                f.spec.tokenizerJson(),
+                f.spec.chatFormat(),
+                f.spec.environment(),
+                "no-such-verifier",
+                f.spec.rewards(),
+                f.spec.maxBatch());
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> new RayRolloutSource(bad, policy, 2, 2, 0));
+        // in LOCAL mode a throwing actor constructor would System.exit the JVM: this test running at all checks
+        // that RolloutActor keeps the error instead
+        assertThat(e.getMessage())
+                .startsWith("rollout actor 0 could not be created; cause: java.lang.IllegalArgumentException:"
+                        + " rollout.verifier must be synthetic or gsm8k, got 'no-such-verifier'");
+    }
+
+    @Test
     void faultInjectionIsOffByDefaultAndSurvivesJson() throws Exception {
         assertThat(f.spec.faults()).isNull();
         RolloutSpec flaky = f.spec.withFaults(new RolloutSpec.FaultInjection(1, 2, 3));
