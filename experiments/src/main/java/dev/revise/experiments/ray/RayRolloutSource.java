@@ -1,6 +1,7 @@
 package dev.revise.experiments.ray;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.revise.policies.DeviceSpec;
 import dev.revise.rl.Policy;
 import dev.revise.rl.Task;
 import dev.revise.rl.rollout.Rollout;
@@ -10,7 +11,9 @@ import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,19 @@ import org.slf4j.LoggerFactory;
  * runs with the same root seed produce the same rollouts. Weights are pushed as one byte[]
  * snapshot per actor only when the learner's policy version changed. A unit whose actor fails is
  * resubmitted to a new actor up to {@code maxRetries} times; then the collection fails naming the
- * actor and the cause. Ray must be initialised by the caller (LOCAL mode needs no installation).
+ * actor and the cause. Ray must be initialised by the caller ({@link RayRuntime}; LOCAL mode needs
+ * no installation).
+ *
+ * <p>With {@link WorkerResources} asking for GPUs, each actor reserves them ({@code setResources})
+ * and its policy goes on the GPU Ray assigned it. Ray LOCAL mode ignores resource requests (its
+ * actor creation never reads them and every actor shares this JVM), so GPUs are refused there
+ * rather than silently not reserved.
+ *
+ * <p>In LOCAL mode every call runs alone: Ray 2.39's LOCAL task executor keeps the current actor
+ * in one field shared by all actor threads, so overlapping calls or creations can run a method on
+ * another actor's object or on none (a NullPointerException in {@code Method.invoke}). LOCAL mode
+ * is for tests and small runs; {@link dev.revise.rl.rollout.LocalRolloutSource} is the parallel
+ * single-JVM path.
  */
 public final class RayRolloutSource implements RolloutSource {
     private static final Logger LOG = LoggerFactory.getLogger(RayRolloutSource.class);
@@ -29,16 +44,41 @@ public final class RayRolloutSource implements RolloutSource {
     private final Policy learnerPolicy;
     private final int tasksPerUnit;
     private final int maxRetries;
+    private final Map<String, Double> resources;
     private final List<ActorHandle<RolloutActor>> actors = new ArrayList<>();
     private final long[] actorVersions;
+    private final int[] incarnations;
+    private final boolean serial;
 
+    /** CPU actors with no resource reservation. */
     public RayRolloutSource(RolloutSpec spec, Policy learnerPolicy, int actors, int tasksPerUnit, int maxRetries) {
+        this(spec, learnerPolicy, actors, tasksPerUnit, maxRetries, WorkerResources.NONE);
+    }
+
+    public RayRolloutSource(
+            RolloutSpec spec,
+            Policy learnerPolicy,
+            int actors,
+            int tasksPerUnit,
+            int maxRetries,
+            WorkerResources resources) {
         if (actors < 1 || tasksPerUnit < 1 || maxRetries < 0) {
-            throw new IllegalArgumentException(
-                    "rollout.workers and rollout.tasks_per_unit must be >= 1, " + "rollout.max_retries >= 0");
+            throw new IllegalArgumentException("rollout.workers and rollout.tasks_per_unit must be >= 1, "
+                    + "rollout.max_retries >= 0; got " + actors + ", " + tasksPerUnit + ", " + maxRetries);
         }
+        boolean local = Ray.getRuntimeContext().isLocalMode();
+        this.serial = local;
+        RolloutSpec actorSpec = actorSpec(spec, resources, local);
+        if (!local && !resources.asRayResources().isEmpty()) {
+            List<Map<String, Double>> nodes = Ray.getRuntimeContext().getAllNodeInfo().stream()
+                    .filter(n -> n.isAlive)
+                    .map(n -> n.resources)
+                    .toList();
+            checkCapacity(resources, actors, nodes);
+        }
+        this.resources = resources.asRayResources();
         try {
-            this.specJson = RolloutActor.JSON.writeValueAsString(spec);
+            this.specJson = RolloutActor.JSON.writeValueAsString(actorSpec);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("rollout spec cannot be written as JSON: " + e.getMessage(), e);
         }
@@ -46,14 +86,62 @@ public final class RayRolloutSource implements RolloutSource {
         this.tasksPerUnit = tasksPerUnit;
         this.maxRetries = maxRetries;
         this.actorVersions = new long[actors];
+        this.incarnations = new int[actors];
         for (int i = 0; i < actors; i++) {
-            this.actors.add(newActor());
+            this.actors.add(newActor(i));
             actorVersions[i] = -1;
         }
     }
 
-    private ActorHandle<RolloutActor> newActor() {
-        return Ray.actor(RolloutActor::new, specJson).remote();
+    /**
+     * The spec the actors get: GPU actors run on the GPU Ray assigns them ({@code cuda}, keeping
+     * the requested dtype); CPU actors keep the spec as it is.
+     */
+    static RolloutSpec actorSpec(RolloutSpec spec, WorkerResources resources, boolean localMode) {
+        if (resources.wantsGpu()) {
+            if (localMode) {
+                throw new IllegalArgumentException("rollout.gpus_per_worker=" + resources.gpusPerWorker()
+                        + " cannot be honoured in Ray LOCAL mode, which ignores resource requests and runs every"
+                        + " actor in this JVM: use Ray cluster mode (-Dray.address=<head>:6379, also on a single"
+                        + " machine after 'ray start --head --port=6379 --num-gpus=N'), or rollout.gpus_per_worker=0"
+                        + " for CPU actors");
+            }
+            return spec.withDevice(new DeviceSpec("cuda", spec.device().dtype()));
+        }
+        if (!spec.device().device().equals("cpu")) {
+            throw new IllegalArgumentException(
+                    "rollout actors on " + spec.device().device() + " need"
+                            + " rollout.gpus_per_worker > 0, so that Ray reserves a GPU for each of them");
+        }
+        return spec;
+    }
+
+    /** Fails now rather than leaving actors pending forever for resources the cluster lacks. */
+    static void checkCapacity(WorkerResources resources, int actors, List<Map<String, Double>> nodes) {
+        int slots = resources.slots(nodes);
+        if (slots < actors) {
+            throw new IllegalArgumentException("rollout.workers=" + actors + " with " + resources.asRayResources()
+                    + " each needs " + actors + " actor slots, but the Ray cluster's alive nodes " + nodes
+                    + " hold " + slots + ": add nodes (ray start --address=<head>:6379 --num-gpus=N), or lower"
+                    + " rollout.workers, rollout.gpus_per_worker or rollout.cpus_per_worker");
+        }
+    }
+
+    private ActorHandle<RolloutActor> newActor(int index) {
+        var creator = Ray.actor(RolloutActor::new, specJson, index, incarnations[index]);
+        if (!resources.isEmpty()) {
+            creator.setResources(resources);
+        }
+        ActorHandle<RolloutActor> actor = creator.remote();
+        if (serial) {
+            try {
+                actor.task(RolloutActor::ready).remote().get();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(
+                        "rollout actor " + index + " could not be created; cause: " + rootCause(e), e);
+            }
+        }
+        return actor;
     }
 
     @Override
@@ -66,13 +154,18 @@ public final class RayRolloutSource implements RolloutSource {
             units.add(new RolloutRequest(
                     tasks, request.groupSize(), request.rootSeed(), request.iteration(), request.sampling()));
         }
-        List<ObjectRef<String>> refs = new ArrayList<>();
-        for (int u = 0; u < units.size(); u++) {
-            refs.add(submit(u % actors.size(), units.get(u)));
+        List<ObjectRef<String>> refs = new ArrayList<>(Collections.nCopies(units.size(), null));
+        if (!serial) {
+            for (int u = 0; u < units.size(); u++) {
+                refs.set(u, submit(u % actors.size(), units.get(u)));
+            }
         }
         List<Rollout> out = new ArrayList<>();
         for (int u = 0; u < units.size(); u++) {
-            out.addAll(resultWithRetries(u, units.get(u), refs.get(u)));
+            if (serial) {
+                refs.set(u, submit(u % actors.size(), units.get(u)));
+            }
+            out.addAll(resultWithRetries(u, units, refs));
         }
         return out;
     }
@@ -87,29 +180,48 @@ public final class RayRolloutSource implements RolloutSource {
         }
     }
 
-    private List<Rollout> resultWithRetries(int unitIndex, RolloutRequest unit, ObjectRef<String> ref) {
+    private List<Rollout> resultWithRetries(int unitIndex, List<RolloutRequest> units, List<ObjectRef<String>> refs) {
         int actor = unitIndex % actors.size();
+        RolloutRequest unit = units.get(unitIndex);
         for (int attempt = 0; ; attempt++) {
             try {
-                return RolloutActor.JSON.readValue(ref.get(), new TypeReference<List<Rollout>>() {});
+                if (attempt > 0) {
+                    replace(actor, unitIndex, units, refs);
+                }
+                return RolloutActor.JSON.readValue(refs.get(unitIndex).get(), new TypeReference<List<Rollout>>() {});
             } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
                 if (attempt >= maxRetries) {
                     throw new IllegalStateException(
-                            "rollout actor " + actor + " failed on unit " + unitIndex + " after " + (attempt + 1)
-                                    + " attempts: " + e,
+                            "rollout actor " + actor + " failed on unit " + unitIndex + " (tasks "
+                                    + unit.tasks().get(0).id() + "...) after " + (attempt + 1) + " attempts; cause: "
+                                    + rootCause(e),
                             e);
                 }
                 LOG.warn(
                         "rollout actor {} failed on unit {} ({}); replacing it ({} of {})",
                         actor,
                         unitIndex,
-                        e.toString(),
+                        rootCause(e),
                         attempt + 1,
                         maxRetries);
-                actors.set(actor, newActor());
-                actorVersions[actor] = -1;
-                syncWeights();
-                ref = submit(actor, unit);
+            }
+        }
+    }
+
+    /** A new actor in slot {@code actor}, with the learner's weights, running the unit again. */
+    private void replace(int actor, int unitIndex, List<RolloutRequest> units, List<ObjectRef<String>> refs) {
+        boolean killed = kill(actors.get(actor));
+        incarnations[actor]++;
+        actorVersions[actor] = -1;
+        actors.set(actor, newActor(actor));
+        syncWeights();
+        refs.set(unitIndex, submit(actor, units.get(unitIndex)));
+        if (killed) {
+            // the killed actor's queued units would fail too, costing them retries they did not earn
+            for (int later = unitIndex + actors.size(); later < units.size(); later += actors.size()) {
+                if (refs.get(later) != null) {
+                    refs.set(later, submit(actor, units.get(later)));
+                }
             }
         }
     }
@@ -118,30 +230,60 @@ public final class RayRolloutSource implements RolloutSource {
     private void syncWeights() {
         long version = learnerPolicy.version();
         byte[] snapshot = null;
-        List<ObjectRef<String>> pending = new ArrayList<>();
+        Map<Integer, ObjectRef<String>> pending = new java.util.LinkedHashMap<>();
         for (int i = 0; i < actors.size(); i++) {
             if (actorVersions[i] != version) {
                 if (snapshot == null) {
                     snapshot = learnerPolicy.snapshot();
                 }
-                pending.add(actors.get(i)
-                        .task(RolloutActor::loadWeights, snapshot, version)
-                        .remote());
-                actorVersions[i] = version;
+                pending.put(
+                        i,
+                        actors.get(i)
+                                .task(RolloutActor::loadWeights, snapshot, version)
+                                .remote());
+                if (serial) {
+                    awaitWeights(i, pending.remove(i), version);
+                }
             }
         }
-        pending.forEach(ObjectRef::get);
+        pending.forEach((i, ref) -> awaitWeights(i, ref, version));
+    }
+
+    private void awaitWeights(int actor, ObjectRef<String> ref, long version) {
+        try {
+            ref.get();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(
+                    "rollout actor " + actor + " failed to load weights version " + version + "; cause: "
+                            + rootCause(e),
+                    e);
+        }
+        actorVersions[actor] = version;
+    }
+
+    /** The innermost exception, which is the actor's own error under Ray's wrappers. */
+    static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.toString();
+    }
+
+    // a failing actor may still be alive and holding its GPU, which its replacement needs
+    private static boolean kill(ActorHandle<RolloutActor> a) {
+        try {
+            a.kill();
+            return true;
+        } catch (UnsupportedOperationException localMode) {
+            // LOCAL mode cannot kill actors: they end with Ray.shutdown()
+            return false;
+        }
     }
 
     @Override
     public void close() {
-        for (ActorHandle<RolloutActor> a : actors) {
-            try {
-                a.kill();
-            } catch (UnsupportedOperationException localMode) {
-                // LOCAL mode cannot kill actors: they end with Ray.shutdown()
-            }
-        }
+        actors.forEach(RayRolloutSource::kill);
         actors.clear();
     }
 }

@@ -2,6 +2,7 @@ package dev.revise.experiments.ray;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.revise.envs.EnvironmentConfig;
+import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.model.LlamaConfig;
 
 /**
@@ -16,6 +17,9 @@ import dev.revise.policies.model.LlamaConfig;
  * @param verifier {@code synthetic} or {@code gsm8k}
  * @param rewards the reward terms (the rewards module's config format)
  * @param maxBatch sequences per generation call
+ * @param device where the actor's policy runs; {@code cuda} without an index means the GPU Ray
+ *     assigned to the actor (see {@link RolloutActor#resolveDevice}); null means cpu/float32
+ * @param faults fault injection for tests; null (the default) injects nothing
  */
 public record RolloutSpec(
         LlamaConfig model,
@@ -24,4 +28,53 @@ public record RolloutSpec(
         EnvironmentConfig environment,
         String verifier,
         JsonNode rewards,
-        int maxBatch) {}
+        int maxBatch,
+        DeviceSpec device,
+        FaultInjection faults) {
+    public RolloutSpec {
+        if (device == null) {
+            device = DeviceSpec.cpu();
+        }
+    }
+
+    /** A CPU spec without fault injection. */
+    public RolloutSpec(
+            LlamaConfig model,
+            String tokenizerJson,
+            String chatFormat,
+            EnvironmentConfig environment,
+            String verifier,
+            JsonNode rewards,
+            int maxBatch) {
+        this(model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, DeviceSpec.cpu(), null);
+    }
+
+    public RolloutSpec withDevice(DeviceSpec d) {
+        return new RolloutSpec(model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, d, faults);
+    }
+
+    public RolloutSpec withFaults(FaultInjection f) {
+        return new RolloutSpec(model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, device, f);
+    }
+
+    /**
+     * A deterministic fault-injection knob, so that recovery can be tested where actors cannot be
+     * killed (Ray LOCAL mode runs them all in one JVM): rollout actor number {@code actor} throws
+     * on its {@code onCall}-th {@code collect} call (1-based) in each of its first {@code
+     * incarnations} incarnations (0 is the original actor, 1 its first replacement, ...). With
+     * {@code incarnations <= maxRetries} the run recovers; with more it fails.
+     */
+    public record FaultInjection(int actor, int incarnations, int onCall) {
+        public FaultInjection {
+            if (actor < 0 || incarnations < 0 || onCall < 1) {
+                throw new IllegalArgumentException(
+                        "fault injection needs actor >= 0, incarnations >= 0 and onCall >= 1, got " + actor + ", "
+                                + incarnations + ", " + onCall);
+            }
+        }
+
+        boolean failsOn(int actorIndex, int incarnation, int call) {
+            return actorIndex == actor && incarnation < incarnations && call == onCall;
+        }
+    }
+}
