@@ -62,14 +62,7 @@ public class RolloutActor {
     }
 
     private static Built build(RolloutSpec spec) throws Exception {
-        Verifier verifier =
-                switch (spec.verifier()) {
-                    case "synthetic" -> new SyntheticVerifier();
-                    case "gsm8k" -> new Gsm8kVerifier();
-                    default ->
-                        throw new IllegalArgumentException(
-                                "rollout.verifier must be synthetic or gsm8k, got '" + spec.verifier() + "'");
-                };
+        Verifier verifier = dev.revise.experiments.train.TaskSetup.verifier(spec.verifier());
         DeviceSpec device = spec.device();
         if (device.device().equals("cuda")) {
             device = resolveDevice(device, Ray.getRuntimeContext().getGpuIds(), System.getenv("CUDA_VISIBLE_DEVICES"));

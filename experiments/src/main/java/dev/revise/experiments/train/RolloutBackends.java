@@ -3,8 +3,15 @@ package dev.revise.experiments.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.ray.RayOptions;
 import dev.revise.experiments.ray.RayRolloutSource;
+import dev.revise.experiments.ray.RayRuntime;
 import dev.revise.experiments.ray.RolloutSpec;
+import dev.revise.experiments.ray.WorkerResources;
+import dev.revise.policies.DeviceSpec;
+import dev.revise.rl.rollout.Rollout;
+import dev.revise.rl.rollout.RolloutRequest;
+import java.util.List;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.tokenizer.CharTokenizer;
 import dev.revise.rewards.RewardConfig;
@@ -45,58 +52,57 @@ final class RolloutBackends {
                     perUnit,
                     retries);
         }
-        startRay(c);
-        RolloutSpec spec = new RolloutSpec(
-                policy.config(),
-                tokenizerJson(policy, new PolicyFactory(c).checkpoint()),
-                c.string("policy.chat_format").equals("plain") ? "plain" : "chatml",
-                env,
-                taskSetup.verifierName(),
-                rewards,
-                maxBatch);
-        RayRolloutSource ray = new RayRolloutSource(spec, policy, workers, perUnit, retries);
-        return new RolloutSource() {
-            @Override
-            public java.util.List<dev.revise.rl.rollout.Rollout> collect(
-                    dev.revise.rl.rollout.RolloutRequest request) {
-                return ray.collect(request);
-            }
+        RayRuntime runtime = Ray.isInitialized() ? null : RayRuntime.start(rayOptions(c));
+        try {
+            String device = c.string("rollout.device");
+            RolloutSpec spec = new RolloutSpec(
+                            policy.config(),
+                            tokenizerJson(policy, new PolicyFactory(c).checkpoint()),
+                            c.string("policy.chat_format").equals("plain") ? "plain" : "chatml",
+                            env,
+                            taskSetup.verifierName(),
+                            rewards,
+                            maxBatch)
+                    .withDevice(new DeviceSpec(device, device.equals("cpu") ? "float32" : c.string("run.dtype")));
+            WorkerResources resources = new WorkerResources(
+                    c.number("rollout.gpus_per_worker", 0, 1024), c.number("rollout.cpus_per_worker", 0, 1024));
+            RayRolloutSource ray = new RayRolloutSource(spec, policy, workers, perUnit, retries, resources);
+            return new RolloutSource() {
+                @Override
+                public List<Rollout> collect(RolloutRequest request) {
+                    return ray.collect(request);
+                }
 
-            @Override
-            public void close() {
-                ray.close();
-                Ray.shutdown();
+                @Override
+                public void close() {
+                    try {
+                        ray.close();
+                    } finally {
+                        if (runtime != null) {
+                            runtime.close();
+                        }
+                    }
+                }
+            };
+        } catch (RuntimeException e) {
+            if (runtime != null) {
+                runtime.close();
             }
-        };
+            throw e;
+        }
     }
 
-    private static void startRay(ConfigTree c) {
-        if (Ray.isInitialized()) {
-            return;
-        }
+    /** {@code rollout.ray_address} selects cluster mode; otherwise the launcher's flags (LOCAL by default). */
+    static RayOptions rayOptions(ConfigTree c) {
         String address = c.optionalString("rollout.ray_address");
         if (address == null) {
-            System.setProperty("ray.run-mode", "LOCAL");
-            if (System.getProperty("ray.session-dir") == null) {
-                try {
-                    Path session = Files.createTempDirectory("revise-ray");
-                    session.toFile().deleteOnExit();
-                    System.setProperty("ray.session-dir", session.toString());
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot create a Ray session directory", e);
-                }
-            }
-        } else {
-            String codePath = c.optionalString("rollout.code_search_path");
-            if (codePath == null || !Files.isDirectory(Path.of(codePath))) {
-                throw new IllegalArgumentException("rollout.code_search_path: cluster mode needs the directory of"
-                        + " revise's jars, the same path on every node (got " + codePath + ")");
-            }
-            System.setProperty("ray.run-mode", "CLUSTER");
-            System.setProperty("ray.address", address);
-            System.setProperty("ray.job.code-search-path", codePath);
+            return RayOptions.fromSystemProperties();
         }
-        Ray.init();
+        String codePath = c.optionalString("rollout.code_search_path");
+        if (codePath == null) {
+            codePath = System.getProperty("ray.job.code-search-path");
+        }
+        return RayOptions.cluster(address, codePath, RayOptions.DEFAULT_CONNECT_TIMEOUT);
     }
 
     private static String tokenizerJson(LlamaPolicy policy, Path checkpoint) {

@@ -124,7 +124,9 @@ public final class TaskSetup {
             case "synthetic" -> new SyntheticVerifier();
             case "gsm8k" -> new Gsm8kVerifier();
             case "code" -> new CodeVerifier(sandbox());
-            default -> throw new IllegalArgumentException("task.verifier " + name + ": not available in this build");
+            default ->
+                throw new IllegalArgumentException(
+                        "task.verifier: expected synthetic, gsm8k, math or code, got '" + name + "'");
         };
     }
 

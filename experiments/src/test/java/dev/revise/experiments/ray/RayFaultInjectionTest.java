@@ -95,7 +95,7 @@ class RayFaultInjectionTest {
         // that RolloutActor keeps the error instead
         assertThat(e.getMessage())
                 .startsWith("rollout actor 0 could not be created; cause: java.lang.IllegalArgumentException:"
-                        + " rollout.verifier must be synthetic or gsm8k, got 'no-such-verifier'");
+                        + " task.verifier: expected synthetic, gsm8k, math or code, got 'no-such-verifier'");
     }
 
     @Test
