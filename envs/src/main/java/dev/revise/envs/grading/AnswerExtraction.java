@@ -25,7 +25,9 @@ public final class AnswerExtraction {
      */
     private static final Pattern NUMBER = Pattern.compile(
             "(?<![A-Za-z0-9.,])[-+]?(?:[1-9]\\d{0,2}(?:,\\d{3})+(?!\\d)|[1-9]\\d{0,2}(?: \\d{3})+(?![\\d,])|\\d+)"
-                    + "(?:\\.\\d+|,\\d+(?![\\d,]))?(?:\\s*/\\s*\\d+(?!\\d|\\.\\d))?|(?<![A-Za-z0-9.])-?\\.\\d+");
+                    + "(?:\\.\\d+|,\\d+(?![\\d,]))?(?:\\s*/\\s*\\d+(?!\\d|\\.\\d))?|(?<![A-Za-z0-9.])-?\\.\\d+"
+                    + "|-?\\\\[dt]?frac\\{\\d+\\}\\{\\d+\\}");
+
     private static final Pattern WORDS = Pattern.compile("[A-Za-z]{2,}\\s+[A-Za-z]{2,}");
 
     private AnswerExtraction() {}
@@ -61,22 +63,24 @@ public final class AnswerExtraction {
         }
         List<Span> spans = mathSpans(response);
         Optional<String> math = joined(spans, response);
-        if (lastNumberFallback) {
-            // numbers inside math, or inside a $ pair broken across lines (markup gone wrong), are
-            // not prose numbers; a prose number after the last formula is the later statement
-            StringBuilder masked = new StringBuilder(response);
-            for (Span s : spans) {
-                for (int i = s.start(); i < s.end(); i++) {
-                    masked.setCharAt(i, ' ');
-                }
+        // numbers inside math, or inside a $ pair broken across lines (markup gone wrong), are
+        // not prose numbers
+        StringBuilder masked = new StringBuilder(response);
+        for (Span s : spans) {
+            for (int i = s.start(); i < s.end(); i++) {
+                masked.setCharAt(i, ' ');
             }
-            int lastSpanEnd = spans.stream().filter(Span::valid).mapToInt(Span::end).max().orElse(-1);
+        }
+        if (lastNumberFallback) {
+            // a prose number after the last formula is the later statement
+            int lastSpanEnd =
+                    spans.stream().filter(Span::valid).mapToInt(Span::end).max().orElse(-1);
             Matcher n = NUMBER.matcher(masked);
             int lastNumberAt = -1;
             while (n.find()) {
                 lastNumberAt = n.start();
             }
-            if (lastNumberAt > lastSpanEnd) {
+            if (lastNumberAt > lastSpanEnd && lastSpanEnd >= 0) {
                 return lastNumber(masked.substring(lastNumberAt));
             }
         }
@@ -84,13 +88,20 @@ public final class AnswerExtraction {
             String content = math.get();
             return parses(content) ? math : lastNumber(content).or(() -> math);
         }
-        return Optional.empty();
+        // a bare LaTeX formula with no delimiters ("\\frac{4}{23}") is its own answer
+        String bare = response.strip();
+        if (bare.contains("\\") && bare.length() <= 200 && !WORDS.matcher(bare).find() && parses(bare)) {
+            return Optional.of(bare);
+        }
+        return lastNumberFallback ? lastNumber(masked.toString()) : Optional.empty();
     }
 
     /** The content of the last {@code \boxed{...}} or {@code \fbox{...}}, braces balanced. */
     public static Optional<String> lastBoxed(String text) {
         List<Span> all = boxes(text);
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).content());
+        return all.isEmpty()
+                ? Optional.empty()
+                : Optional.of(all.get(all.size() - 1).content());
     }
 
     private static List<Span> boxes(String text) {
@@ -107,7 +118,8 @@ public final class AnswerExtraction {
                 if (close < 0) {
                     break; // unbalanced: no answer rather than a truncated one
                 }
-                out.add(new Span(m.start(), close + 1, text.substring(i + 1, close).strip(), true));
+                out.add(new Span(
+                        m.start(), close + 1, text.substring(i + 1, close).strip(), true));
                 from = close + 1;
             } else {
                 // \boxed 5 (no braces): the next token
@@ -201,7 +213,8 @@ public final class AnswerExtraction {
         parts.add(spans.get(last).content());
         for (int j = last - 1; j >= 0; j--) {
             Span s = spans.get(j);
-            if (!s.valid() || !connective(text.substring(s.end(), spans.get(j + 1).start()))) {
+            if (!s.valid()
+                    || !connective(text.substring(s.end(), spans.get(j + 1).start()))) {
                 break;
             }
             parts.add(0, s.content());

@@ -18,6 +18,7 @@ public final class AnswerGrader {
     /** A stated choice; any capital letter, since some tasks label options beyond E. */
     private static final Pattern CHOICE =
             Pattern.compile("(?i)(?:answer is|answer:)\\s*\\(?([A-Z])\\)?(?=[\\s.,;:!)]*$|[.,;:!)])");
+
     private static final Pattern LEADING_LETTER = Pattern.compile("^\\s*\\(?([A-E])\\)?[.:)](?:\\s|$)");
     private static final Pattern LONE_LETTER = Pattern.compile("\\(?\\b([A-E])\\b\\)?");
     private static final Pattern HASHES = Pattern.compile("####\\s*([^\\n]+)");

@@ -92,9 +92,8 @@ record BigRational(BigInteger num, BigInteger den) implements Comparable<BigRati
         if (x.signum() == 0 || x.equals(BigInteger.ONE)) {
             return Optional.of(x);
         }
-        BigInteger r = n == 2
-                ? x.sqrt()
-                : new BigDecimal(Math.round(Math.pow(x.doubleValue(), 1.0 / n))).toBigInteger();
+        BigInteger r =
+                n == 2 ? x.sqrt() : new BigDecimal(Math.round(Math.pow(x.doubleValue(), 1.0 / n))).toBigInteger();
         for (BigInteger c = r.subtract(BigInteger.ONE).max(BigInteger.ZERO);
                 c.compareTo(r.add(BigInteger.ONE)) <= 0;
                 c = c.add(BigInteger.ONE)) {

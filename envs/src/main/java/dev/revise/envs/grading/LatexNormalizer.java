@@ -10,10 +10,10 @@ import java.util.regex.Pattern;
  * Only formatting that never changes the meaning is removed.
  */
 final class LatexNormalizer {
-    private static final Pattern TEXT_COMMAND =
-            Pattern.compile("\\\\(?:text|textbf|textit|textrm|textnormal|mathrm|mbox|hbox|mathit|textsf)\\s*\\{([^{}]*)\\}");
-    private static final Pattern TRAILING_TEXT_UNIT =
-            Pattern.compile("^(.*?[\\d}).])\\s*\\\\(?:text|textnormal|mbox|mathrm|textrm)\\s*\\{\\s*[A-Za-z][A-Za-z .]*\\}(\\^[23]|\\^\\{[23]\\})?\\s*$");
+    private static final Pattern TEXT_COMMAND = Pattern.compile(
+            "\\\\(?:text|textbf|textit|textrm|textnormal|mathrm|mbox|hbox|mathit|textsf)\\s*\\{([^{}]*)\\}");
+    private static final Pattern TRAILING_TEXT_UNIT = Pattern.compile(
+            "^(.*?[\\d}).])\\s*\\\\(?:text|textnormal|mbox|mathrm|textrm)\\s*\\{\\s*[A-Za-z][A-Za-z .]*\\}(\\^[23]|\\^\\{[23]\\})?\\s*$");
     private static final Pattern UNIT_WORDS = Pattern.compile(
             "(?i)^(.*?[\\d}).])\\s*(?:square |cubic )?(?:dollars?|cents?|units?|meters?|metres?|cm|mm|km|kg|grams?|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|miles?|feet|foot|ft|inch(?:es)?|yards?|pounds?|lbs?|ounces?|oz|liters?|litres?|degrees?|mph|yuan|euros?|points?)(?:\\^[23]|\\^\\{[23]\\}|²|³)?\\s*$");
     private static final Pattern WHOLE_THOUSANDS = Pattern.compile("^([-+]?)([1-9]\\d{0,2}(?:,\\d{3})+)(\\.\\d+)?$");
@@ -29,18 +29,26 @@ final class LatexNormalizer {
         s = s.replaceAll("(\\d)\\s*\\{\\s*,\\s*\\}\\s*(?=\\d)", "$1");
         s = s.replaceAll("(\\d),\\\\!\\s*(?=\\d)", "$1");
         s = s.replaceAll("(\\d)\\\\[,;]\\s*(?=\\d{3})", "$1");
-        s = s.replaceAll("\\\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)\\s*(?:\\.|(?=[^a-zA-Z]))", "");
+        s = s.replaceAll(
+                "\\\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)\\s*(?:\\.|(?=[^a-zA-Z]))", "");
         s = s.replaceAll("\\\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![a-zA-Z])", "");
         s = s.replaceAll("\\\\q?quad(?![a-zA-Z])", " ");
         s = s.replaceAll("(?<!\\\\)\\\\[!,;:> ]", " ").replace("~", " ");
         s = s.replaceAll("\\\\[dtc]frac(?![a-zA-Z])", "\\\\frac");
-        s = s.replaceAll("\\^\\s*\\{?\\s*\\\\circ\\s*\\}?", "").replace("\\circ", "").replace("°", "");
+        s = s.replaceAll("\\^\\s*\\{?\\s*\\\\circ\\s*\\}?", "")
+                .replace("\\circ", "")
+                .replace("°", "");
         s = s.replaceAll("\\\\degree(?![a-zA-Z])", "");
         s = s.replace("\\%", "%").replaceAll("(?i)(\\d)\\s*(?:pct|percent(?:age)?)(?![a-z])", "$1%");
         s = s.replaceAll("\\^\\{\\\\prime\\}|\\\\prime", "'");
-        s = s.replace("\\lvert", "|").replace("\\rvert", "|").replace("\\vert", "|").replace("\\mid", "|");
+        s = s.replace("\\lvert", "|")
+                .replace("\\rvert", "|")
+                .replace("\\vert", "|")
+                .replace("\\mid", "|");
         s = s.replace("≤", "\\le ").replace("≥", "\\ge ").replace("≠", "\\ne ").replace("−", "-");
         s = s.replace("\\cdotp", "\\cdot").replace("·", "\\cdot ").replace("×", "\\times ");
+        s = s.replaceAll("\\\\mathbb\\s*\\{?R\\}?", "(-\\\\infty, \\\\infty)");
+        s = s.replaceAll("\\\\(?:emptyset|varnothing)(?![a-zA-Z])|\\\\\\{\\s*\\\\\\}", "\\\\{\\\\}");
         s = stripUnits(s);
         s = unwrapText(s);
         s = s.replaceAll("\\\\mathrm\\s*e(?![a-zA-Z])", "e");
@@ -68,7 +76,9 @@ final class LatexNormalizer {
             if (c == '{') {
                 depth++;
             } else if (c == '}' && --depth == 0) {
-                return s.substring(i + 1).matches("[\\s.$]*") ? s.substring(m.end(), i).strip() : s;
+                return s.substring(i + 1).matches("[\\s.$]*")
+                        ? s.substring(m.end(), i).strip()
+                        : s;
             }
         }
         return s;

@@ -141,7 +141,10 @@ final class MathEquivalence {
 
     /** {@code 3 ± √2} is the set of its two values. */
     private static MathExpr expandPlusMinus(MathExpr e) {
-        if (e instanceof Relation || e instanceof Answers || e instanceof SetOf || e instanceof Bracketed
+        if (e instanceof Relation
+                || e instanceof Answers
+                || e instanceof SetOf
+                || e instanceof Bracketed
                 || !MathTrees.any(e, x -> x instanceof PlusMinus)) {
             return e;
         }
@@ -155,7 +158,9 @@ final class MathEquivalence {
             if (assignment(rp) && assignment(rg)) {
                 return equivalent(name(rp), name(rg)) && equivalent(last(rp), last(rg));
             }
-            if (rp.ops().size() == 1 && rg.ops().size() == 1 && rp.ops().equals(rg.ops())
+            if (rp.ops().size() == 1
+                    && rg.ops().size() == 1
+                    && rp.ops().equals(rg.ops())
                     && (rp.ops().get(0).equals("=") || rp.ops().get(0).equals("!="))) {
                 return proportional(difference(rp, 0), difference(rg, 0), false)
                         || (equivalent(rp.terms().get(0), rg.terms().get(0))
@@ -165,7 +170,9 @@ final class MathEquivalence {
                 return equivalent(rp.terms().get(0), rg.terms().get(0))
                         && equivalent(rp.terms().get(1), rg.terms().get(1));
             }
-            if (inequalities(rp) && inequalities(rg) && rp.ops().size() == rg.ops().size()) {
+            if (inequalities(rp)
+                    && inequalities(rg)
+                    && rp.ops().size() == rg.ops().size()) {
                 return orientedMatch(rp, rg, 0, new boolean[rg.ops().size()]);
             }
             MathExpr sp = asSet(rp);
@@ -198,7 +205,10 @@ final class MathEquivalence {
     }
 
     private static MathExpr name(Relation r) {
-        return r.terms().stream().filter(MathEquivalence::symbolsOnly).findFirst().orElseThrow();
+        return r.terms().stream()
+                .filter(MathEquivalence::symbolsOnly)
+                .findFirst()
+                .orElseThrow();
     }
 
     private static MathExpr last(Relation r) {
@@ -305,7 +315,10 @@ final class MathEquivalence {
         boolean pInf = MathTrees.any(p, x -> x.equals(INFINITY));
         boolean gInf = MathTrees.any(g, x -> x.equals(INFINITY));
         if (pInf || gInf) {
-            return pInf && gInf && MathTrees.infinitySign(p) != 0 && MathTrees.infinitySign(p) == MathTrees.infinitySign(g);
+            return pInf
+                    && gInf
+                    && MathTrees.infinitySign(p) != 0
+                    && MathTrees.infinitySign(p) == MathTrees.infinitySign(g);
         }
         boolean percent = MathTrees.any(p, x -> x instanceof MathExpr.Percent)
                 || MathTrees.any(g, x -> x instanceof MathExpr.Percent);
@@ -354,7 +367,8 @@ final class MathEquivalence {
 
     private boolean same(Value a, Value b, MathExpr p, MathExpr g, boolean constants) {
         if (a instanceof MatrixValue x && b instanceof MatrixValue y) {
-            if (x.cells().size() != y.cells().size() || x.cells().get(0).size() != y.cells().get(0).size()) {
+            if (x.cells().size() != y.cells().size()
+                    || x.cells().get(0).size() != y.cells().get(0).size()) {
                 return false;
             }
             for (int i = 0; i < x.cells().size(); i++) {
@@ -378,7 +392,8 @@ final class MathEquivalence {
         BigDecimal diff = x.approx().subtract(y.approx()).abs();
         int digits = Math.max(MathTrees.decimalDigits(p), MathTrees.decimalDigits(g));
         boolean oneRounded = (MathTrees.decimalDigits(p) >= 0) != (MathTrees.decimalDigits(g) >= 0);
-        if (oneRounded && digits >= options.roundedDecimalDigits()
+        if (oneRounded
+                && digits >= options.roundedDecimalDigits()
                 && diff.compareTo(BigDecimal.ONE.movePointLeft(digits)) <= 0) {
             return true;
         }

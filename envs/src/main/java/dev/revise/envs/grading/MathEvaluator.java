@@ -127,9 +127,7 @@ final class MathEvaluator {
         } else if (e instanceof Factorial f) {
             return factorial(scalar(f.operand()));
         } else if (e instanceof Percent p) {
-            return percentAsFraction
-                    ? divide(scalar(p.operand()), Scalar.of(BigRational.of(100)))
-                    : eval(p.operand());
+            return percentAsFraction ? divide(scalar(p.operand()), Scalar.of(BigRational.of(100))) : eval(p.operand());
         } else if (e instanceof PlusMinus pm) {
             Value right = eval(pm.right());
             Value signed = (plusMinusSign > 0) != pm.minusPlus() ? right : negate(right);
@@ -208,7 +206,8 @@ final class MathEvaluator {
             for (int j = 0; j < m; j++) {
                 Value sum = Scalar.of(BigRational.ZERO);
                 for (int t = 0; t < k; t++) {
-                    sum = add(sum, multiply(x.cells.get(i).get(t), y.cells.get(t).get(j)));
+                    sum = add(
+                            sum, multiply(x.cells.get(i).get(t), y.cells.get(t).get(j)));
                 }
                 row.add((Scalar) sum);
             }
@@ -354,7 +353,9 @@ final class MathEvaluator {
                 return apply(Math::log10, x);
             case "log":
                 return f.args().size() > 1
-                        ? divide(apply(Math::log, x), apply(Math::log, scalar(f.args().get(1))))
+                        ? divide(
+                                apply(Math::log, x),
+                                apply(Math::log, scalar(f.args().get(1))))
                         : apply(Math::log10, x);
             default:
                 return opaque(f.name(), x);

@@ -21,50 +21,20 @@ import dev.revise.envs.grading.MathExpr.Sym;
 import dev.revise.envs.grading.MathExpr.Union;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A recursive-descent parser from normalised LaTeX or plain math ({@link LatexNormalizer}) to a
  * {@link MathExpr}. It works on characters rather than tokens because LaTeX arguments without
  * braces take a single character ({@code \frac12} is one half, {@code \sqrt21} is {@code \sqrt{2}
- * 1}). Anything it does not understand is a {@link ParseException}, never a guess.
+ * 1}). Anything it does not understand is a {@link LatexCursor.ParseException}, never a guess.
  */
-final class MathParser {
-    static final class ParseException extends RuntimeException {
-        ParseException(String message) {
-            super(message);
-        }
-    }
-
-    private static final Set<String> FUNCTIONS = Set.of(
-            "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "ln",
-            "log", "exp", "lg");
-    private static final Set<String> PLAIN_FUNCTIONS = Set.of("sqrt", "sin", "cos", "tan", "log", "ln", "exp");
-    private static final Map<String, String> RELATIONS = Map.ofEntries(
-            Map.entry("le", "<="),
-            Map.entry("leq", "<="),
-            Map.entry("leqslant", "<="),
-            Map.entry("ge", ">="),
-            Map.entry("geq", ">="),
-            Map.entry("geqslant", ">="),
-            Map.entry("lt", "<"),
-            Map.entry("gt", ">"),
-            Map.entry("ne", "!="),
-            Map.entry("neq", "!="),
-            Map.entry("in", "in"));
-    /** Commands that end an implicit product rather than start a factor. */
-    private static final Set<String> STOPPERS = Set.of(
-            "cdot", "times", "div", "cup", "cap", "pm", "mp", "right", "end", "le", "leq", "ge", "geq", "lt", "gt",
-            "ne", "neq", "in", "leqslant", "geqslant", "setminus");
+final class MathParser extends LatexCursor {
     private static final int MAX_DEPTH = 200;
 
-    private final String s;
-    private int pos;
     private int depth;
 
     private MathParser(String s) {
-        this.s = s;
+        super(s);
     }
 
     /** Parses a whole normalised answer. */
@@ -105,22 +75,6 @@ final class MathParser {
             terms.add(union());
         }
         return ops.isEmpty() ? terms.get(0) : new Relation(terms, ops);
-    }
-
-    private String relOp() {
-        ws();
-        for (String op : List.of("<=", ">=", "!=", "=", "<", ">")) {
-            if (s.startsWith(op, pos)) {
-                pos += op.length();
-                return op;
-            }
-        }
-        String c = peekCommand();
-        if (c != null && RELATIONS.containsKey(c)) {
-            pos += c.length() + 1;
-            return RELATIONS.get(c);
-        }
-        return null;
     }
 
     private MathExpr union() {
@@ -181,9 +135,13 @@ final class MathParser {
                 int save = pos;
                 MathExpr right = unary();
                 // 1\frac{4}{5} is a mixed number, not a product
-                if (left instanceof Num n && n.value().isInteger() && n.fractionDigits() == 0
-                        && s.startsWith("\\frac", save) && right instanceof Div d
-                        && d.numerator() instanceof Num && d.denominator() instanceof Num) {
+                if (left instanceof Num n
+                        && n.value().isInteger()
+                        && n.fractionDigits() == 0
+                        && s.startsWith("\\frac", save)
+                        && right instanceof Div d
+                        && d.numerator() instanceof Num
+                        && d.denominator() instanceof Num) {
                     left = n.value().signum() < 0 ? add(left, new Neg(right)) : add(left, right);
                 } else {
                     left = mul(left, right);
@@ -203,22 +161,6 @@ final class MathParser {
         }
         factors.add(right);
         return new Mul(factors);
-    }
-
-    /** Whether an implicit product continues here; never before a digit ({@code 12 13} is not 156). */
-    private boolean startsFactor() {
-        if (pos >= s.length()) {
-            return false;
-        }
-        char c = s.charAt(pos);
-        if (Character.isLetter(c) || c == '(' || c == '{') {
-            return true;
-        }
-        if (c == '\\') {
-            String cmd = peekCommand();
-            return cmd != null ? !STOPPERS.contains(cmd) && !RELATIONS.containsKey(cmd) : s.startsWith("\\{", pos);
-        }
-        return false;
     }
 
     private MathExpr unary() {
@@ -310,28 +252,6 @@ final class MathParser {
         throw new ParseException("bad argument '" + c + "'");
     }
 
-    /** A subscript kept as text: it names a symbol rather than being evaluated. */
-    private String rawArgument() {
-        ws();
-        if (pos < s.length() && s.charAt(pos) == '{') {
-            int close = matching(pos, '{', '}');
-            String inner = s.substring(pos + 1, close).replaceAll("\\s+", "");
-            pos = close + 1;
-            return inner;
-        }
-        if (pos < s.length() && s.charAt(pos) == '\\') {
-            String cmd = peekCommand();
-            if (cmd != null) {
-                pos += cmd.length() + 1;
-                return cmd;
-            }
-        }
-        if (pos < s.length() && Character.isLetterOrDigit(s.charAt(pos))) {
-            return String.valueOf(s.charAt(pos++));
-        }
-        throw new ParseException("bad subscript");
-    }
-
     private MathExpr primary() {
         ws();
         if (pos >= s.length()) {
@@ -377,6 +297,10 @@ final class MathParser {
             return new Func("abs", List.of(inner));
         }
         if (c == '\\') {
+            if (s.startsWith("\\{\\}", pos)) {
+                pos += 4;
+                return new SetOf(List.of());
+            }
             if (s.startsWith("\\{", pos)) {
                 pos += 2;
                 List<MathExpr> items = new ArrayList<>();
@@ -403,22 +327,6 @@ final class MathParser {
             throw new ParseException("unclosed bracket");
         }
         return items;
-    }
-
-    private MathExpr number() {
-        int start = pos;
-        while (pos < s.length() && Character.isDigit(s.charAt(pos))) {
-            pos++;
-        }
-        int digits = 0;
-        if (pos + 1 < s.length() && s.charAt(pos) == '.' && Character.isDigit(s.charAt(pos + 1))) {
-            pos++;
-            while (pos < s.length() && Character.isDigit(s.charAt(pos))) {
-                pos++;
-                digits++;
-            }
-        }
-        return new Num(BigRational.parseDecimal(s.substring(start, pos)), digits);
     }
 
     /** A letter is a symbol (implicit products make {@code xy} x times y); a few plain names are known. */
@@ -466,7 +374,16 @@ final class MathParser {
             case "begin" -> {
                 return matrix();
             }
-            case "mathbf", "mathrm", "mathit", "boldsymbol", "vec", "overline", "hat", "bar", "text", "operatorname" -> {
+            case "mathbf",
+                    "mathrm",
+                    "mathit",
+                    "boldsymbol",
+                    "vec",
+                    "overline",
+                    "hat",
+                    "bar",
+                    "text",
+                    "operatorname" -> {
                 return argument();
             }
             case "cdot", "times", "div", "right", "end", "dots", "ldots", "cdots", "cap", "setminus" ->
@@ -514,11 +431,6 @@ final class MathParser {
         return power == null ? f : new Pow(f, power);
     }
 
-    private boolean nextIsFunction() {
-        String cmd = peekCommand();
-        return cmd != null && (FUNCTIONS.contains(cmd) || cmd.equals("frac") || cmd.equals("sqrt"));
-    }
-
     /** Sums, products, integrals and limits are not evaluated: an opaque function of their body. */
     private MathExpr bigOperator(String name) {
         StringBuilder key = new StringBuilder(name);
@@ -538,7 +450,7 @@ final class MathParser {
             throw new ParseException("bad \\begin");
         }
         String env = s.substring(pos + 1, close);
-        if (!env.endsWith("matrix") && !env.equals("array")) {
+        if (!(env.endsWith("matrix") && !env.equalsIgnoreCase("vmatrix")) && !env.equals("array")) {
             throw new ParseException("unsupported environment " + env);
         }
         pos = close + 1;
@@ -570,66 +482,10 @@ final class MathParser {
         if (!row.isEmpty()) {
             rows.add(row);
         }
-        if (rows.isEmpty() || rows.stream().anyMatch(r -> r.size() != rows.get(0).size())) {
+        if (rows.isEmpty()
+                || rows.stream().anyMatch(r -> r.size() != rows.get(0).size())) {
             throw new ParseException("ragged matrix");
         }
         return new Matrix(rows);
-    }
-
-    private int matching(int open, char o, char c) {
-        if (open >= s.length() || s.charAt(open) != o) {
-            throw new ParseException("expected '" + o + "'");
-        }
-        int d = 0;
-        for (int i = open; i < s.length(); i++) {
-            if (s.charAt(i) == o) {
-                d++;
-            } else if (s.charAt(i) == c && --d == 0) {
-                return i;
-            }
-        }
-        throw new ParseException("unbalanced '" + o + "'");
-    }
-
-    private String peekCommand() {
-        if (pos >= s.length() || s.charAt(pos) != '\\') {
-            return null;
-        }
-        int end = pos + 1;
-        while (end < s.length() && Character.isLetter(s.charAt(end))) {
-            end++;
-        }
-        return end == pos + 1 ? null : s.substring(pos + 1, end);
-    }
-
-    private boolean eatCommand(String name) {
-        ws();
-        String cmd = peekCommand();
-        if (name.equals(cmd)) {
-            pos += cmd.length() + 1;
-            return true;
-        }
-        return false;
-    }
-
-    private boolean eat(String token) {
-        ws();
-        if (s.startsWith(token, pos)) {
-            pos += token.length();
-            return true;
-        }
-        return false;
-    }
-
-    private void expect(String token) {
-        if (!eat(token)) {
-            throw new ParseException("expected '" + token + "' at " + pos);
-        }
-    }
-
-    private void ws() {
-        while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-            pos++;
-        }
     }
 }

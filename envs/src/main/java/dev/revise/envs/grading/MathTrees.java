@@ -112,7 +112,8 @@ final class MathTrees {
         } else if (e instanceof Root r) {
             return new Root(fixSign(r.radicand(), sign), r.index());
         } else if (e instanceof Func f) {
-            return new Func(f.name(), f.args().stream().map(t -> fixSign(t, sign)).toList());
+            return new Func(
+                    f.name(), f.args().stream().map(t -> fixSign(t, sign)).toList());
         } else if (e instanceof Percent p) {
             return new Percent(fixSign(p.operand(), sign));
         }
