@@ -6,16 +6,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The answer checker behind {@code revise grade}: extraction by answer type and equivalence of two
- * final answers. Equivalence is exact rational equality when both sides are numbers
- * ({@link NumericAnswer}), else equality after removing formatting that never changes meaning
- * (dollar signs, spacing, {@code \left}/{@code \right}, {@code \text{...}} wrappers, {@code \dfrac}
- * vs {@code \frac}, a trailing period). Symbolic LaTeX (expressions, sets, intervals, {@code \sqrt},
- * {@code \pi}) is compared only in that normalised textual form: the full symbolic grader is not
- * built yet.
+ * The answer checker behind {@code revise grade} and {@link MathVerifier}: extraction by answer
+ * type and equivalence of two final answers. Equivalence tries, cheapest first: exact rational
+ * equality of plain numbers ({@link NumericAnswer}); equality after removing formatting that never
+ * changes meaning; then the symbolic comparison: both answers normalised ({@link LatexNormalizer}),
+ * parsed to expression trees ({@link MathParser}) and compared structurally and by exact or
+ * high-precision evaluation ({@link MathEquivalence}). Answers that do not parse are equal only
+ * textually; {@code equivalent} never throws on malformed input.
  */
 public final class AnswerGrader {
-    private static final Pattern CHOICE = Pattern.compile("(?i)(?:answer is|answer:)\\s*\\(?([A-E])\\)?\\b");
+    /** A stated choice; any capital letter, since some tasks label options beyond E. */
+    private static final Pattern CHOICE =
+            Pattern.compile("(?i)(?:answer is|answer:)\\s*\\(?([A-Z])\\)?(?=[\\s.,;:!)]*$|[.,;:!)])");
+
+    private static final Pattern LEADING_LETTER = Pattern.compile("^\\s*\\(?([A-E])\\)?[.:)](?:\\s|$)");
     private static final Pattern LONE_LETTER = Pattern.compile("\\(?\\b([A-E])\\b\\)?");
     private static final Pattern HASHES = Pattern.compile("####\\s*([^\\n]+)");
     private static final Pattern A_COLON = Pattern.compile("(?m)^\\s*A:\\s*([^\\n]+)");
@@ -34,15 +38,18 @@ public final class AnswerGrader {
             return AnswerExtraction.extract(text, true);
         }
         return switch (answerType) {
-            case "gsm8k_hash" -> last(HASHES.matcher(text));
+            case "gsm8k_hash" -> last(HASHES.matcher(text)).map(AnswerGrader::withoutThousands);
             case "gsm8k_A_colon" -> last(A_COLON.matcher(text));
             case "gsm8k_number" -> AnswerExtraction.lastNumber(text).map(s -> s.replace(",", ""));
             case "boxed" -> AnswerExtraction.lastBoxed(text);
             case "multiple_choice_letter" -> {
                 Optional<String> stated = last(CHOICE.matcher(text));
-                yield stated.isPresent()
-                        ? stated.map(s -> s.toUpperCase(Locale.ROOT))
-                        : last(LONE_LETTER.matcher(text));
+                if (stated.isPresent()) {
+                    yield stated.map(s -> s.toUpperCase(Locale.ROOT));
+                }
+                // "A. Because B is wrong": an answer that opens with its letter
+                Optional<String> leading = last(LEADING_LETTER.matcher(text));
+                yield leading.isPresent() ? leading : last(LONE_LETTER.matcher(text));
             }
             default ->
                 throw new IllegalArgumentException("unknown answer_type '" + answerType
@@ -58,12 +65,48 @@ public final class AnswerGrader {
         return Optional.ofNullable(found);
     }
 
-    /** Whether two final answers are the same. */
-    public static boolean equivalent(String a, String b) {
-        if (NumericAnswer.parse(a).isPresent() && NumericAnswer.parse(b).isPresent()) {
-            return NumericAnswer.equivalent(a, b);
+    private static String withoutThousands(String answer) {
+        return answer.matches("[-+]?\\d{1,3}(,\\d{3})+(\\.\\d+)?") ? answer.replace(",", "") : answer;
+    }
+
+    /** Whether a predicted final answer equals a reference one, with the default options. */
+    public static boolean equivalent(String pred, String gold) {
+        return equivalent(pred, gold, GradingOptions.DEFAULT);
+    }
+
+    /**
+     * Whether a predicted final answer equals a reference one. Mostly symmetric; where it is not,
+     * the reference decides (see {@link MathEquivalence}: a predicted {@code x = 5} is 5, a
+     * reference {@code 7 = 11a + c} is an equation).
+     */
+    public static boolean equivalent(String pred, String gold, GradingOptions options) {
+        if (NumericAnswer.parse(pred).isPresent() && NumericAnswer.equivalent(pred, gold)) {
+            return true;
         }
-        return normalise(a).equals(normalise(b));
+        String a = normalise(pred);
+        if (!a.isEmpty() && a.equals(normalise(gold))) {
+            return true;
+        }
+        try {
+            String p = LatexNormalizer.normalize(pred);
+            String g = LatexNormalizer.normalize(gold);
+            if (p.isEmpty() || g.isEmpty()) {
+                return false;
+            }
+            if (p.replace(" ", "").equalsIgnoreCase(g.replace(" ", ""))) {
+                return true;
+            }
+            if (isWords(p) || isWords(g)) {
+                return false; // "Evelyn" is a name, not the product E·v·e·l·y·n
+            }
+            return new MathEquivalence(options).equivalent(MathParser.parse(p), MathParser.parse(g));
+        } catch (RuntimeException e) {
+            return false; // not mathematics we can read: the textual comparisons above decided
+        }
+    }
+
+    private static boolean isWords(String s) {
+        return s.matches("[A-Za-z ]+") && s.matches(".*[A-Za-z]{2,}.*");
     }
 
     static String normalise(String s) {

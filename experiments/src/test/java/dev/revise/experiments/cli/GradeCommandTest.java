@@ -59,8 +59,13 @@ class GradeCommandTest {
     }
 
     /**
-     * A regression floor on the public cases (not the 95% target of issue 3: the symbolic LaTeX
-     * grader is not built yet). Pass rates per source are printed for the record.
+     * A regression floor on all public cases, flagged ones included, just below the rate reached
+     * by the symbolic grader (374/396 = 94.4%; 322/323 = 99.7% of the unflagged cases, above the
+     * 95% target of issue 3). The unflagged miss is hendrycks/math's {@code test_order}: lists of
+     * several answers are compared as unordered, as Math-Verify's cases expect. Most flagged
+     * misses are by design (doubled backslashes, option- or precision-dependent labels,
+     * multiple-choice letters without an answer type). Pass rates per source are printed for the
+     * record.
      */
     @Test
     void publicCasesPassRateDoesNotRegress() throws Exception {
@@ -72,7 +77,7 @@ class GradeCommandTest {
         System.err.println("grader pass rates: " + summary);
         double rate = summary.get("total").get("pass").asDouble()
                 / summary.get("total").get("n").asDouble();
-        assertThat(rate).isGreaterThan(0.65);
+        assertThat(rate).isGreaterThan(0.935);
         assertEquals(396, lines.size() - 1);
     }
 }
