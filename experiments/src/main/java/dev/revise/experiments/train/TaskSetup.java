@@ -7,6 +7,7 @@ import dev.revise.envs.code.CodeTasks;
 import dev.revise.envs.code.CodeVerifier;
 import dev.revise.envs.code.PythonSandbox;
 import dev.revise.envs.grading.Gsm8kVerifier;
+import dev.revise.envs.grading.MathVerifier;
 import dev.revise.envs.synthetic.SyntheticArithmetic;
 import dev.revise.envs.synthetic.SyntheticTaskSource;
 import dev.revise.envs.synthetic.SyntheticVerifier;
@@ -123,6 +124,7 @@ public final class TaskSetup {
         return switch (name) {
             case "synthetic" -> new SyntheticVerifier();
             case "gsm8k" -> new Gsm8kVerifier();
+            case "math" -> new MathVerifier();
             case "code" -> new CodeVerifier(sandbox());
             default ->
                 throw new IllegalArgumentException(
