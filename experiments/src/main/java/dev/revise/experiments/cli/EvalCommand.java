@@ -82,7 +82,8 @@ final class EvalCommand implements Callable<Integer> {
 
     private Path defaultOut() {
         Path abs = checkpoint.toAbsolutePath().normalize();
-        String tag = abs.getFileName() + "-" + Path.of(dataset).getFileName().toString().replaceAll("\\.jsonl(\\.gz)?$", "");
+        String tag = abs.getFileName() + "-"
+                + Path.of(dataset).getFileName().toString().replaceAll("\\.jsonl(\\.gz)?$", "");
         Path parent = abs.getParent();
         if (parent != null && parent.getFileName().toString().equals("checkpoints") && parent.getParent() != null) {
             return parent.getParent().resolve("eval").resolve(tag);
@@ -93,18 +94,26 @@ final class EvalCommand implements Callable<Integer> {
     static void print(PrintWriter o, SelfCorrectionMetrics.Report r, Map<String, Object> extra) {
         o.printf("problems %d, episodes %d, turns %d%n", r.problems(), r.trajectories(), r.turns());
         for (int t = 0; t < r.turns(); t++) {
-            o.printf("Acc@t%d   %.3f  (95%% CI %.3f..%.3f)%n", t + 1, r.accuracy()[t], r.accuracyCi()[t][0], r.accuracyCi()[t][1]);
+            o.printf(
+                    "Acc@t%d   %.3f  (95%% CI %.3f..%.3f)%n",
+                    t + 1, r.accuracy()[t], r.accuracyCi()[t][0], r.accuracyCi()[t][1]);
         }
         if (r.turns() >= 2) {
             o.printf(
                     "Delta    %+.3f  (95%% CI %+.3f..%+.3f), McNemar p %.3g%n",
                     r.delta(), r.deltaCi()[0], r.deltaCi()[1], r.mcnemarP());
-            o.printf("i->c     %.3f   c->i %.3f   edit ratio %.3f%n", r.incorrectToCorrect(), r.correctToIncorrect(), r.editRatio());
+            o.printf(
+                    "i->c     %.3f   c->i %.3f   edit ratio %.3f%n",
+                    r.incorrectToCorrect(), r.correctToIncorrect(), r.editRatio());
             o.printf("confidence P(c->c|c) %.3f   critique P(i->c|i) %.3f%n", r.confidence(), r.critique());
-            o.printf("p1@t%d %.3f   m1@t%d %.3f   m%d@t1 %.3f%n",
-                    r.turns(), (Double) extra.get("p1_at_tK"),
-                    r.turns(), (Double) extra.get("m1_at_tK"),
-                    r.turns(), (Double) extra.getOrDefault("mK_at_t1", Double.NaN));
+            o.printf(
+                    "p1@t%d %.3f   m1@t%d %.3f   m%d@t1 %.3f%n",
+                    r.turns(),
+                    (Double) extra.get("p1_at_tK"),
+                    r.turns(),
+                    (Double) extra.get("m1_at_tK"),
+                    r.turns(),
+                    (Double) extra.getOrDefault("mK_at_t1", Double.NaN));
         }
         o.println("pass@k " + extra.get("pass_at_k"));
     }

@@ -1,13 +1,17 @@
 package dev.revise.experiments.cli;
 
-import ai.djl.ndarray.NDManager;
-import dev.revise.experiments.quickstart.EvalJson;
-import dev.revise.experiments.quickstart.SyntheticSelfCorrection;
+import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.eval.SelfCorrectionEval;
+import dev.revise.experiments.train.Checkpoints;
+import dev.revise.experiments.train.TrainingRun;
+import dev.revise.rl.metrics.SelfCorrectionMetrics;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,9 +19,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The embedded default: SFT a small policy on the synthetic task, then SCoRe Stage I on CPU;
- * evaluates the base and the final policy on held-out problems and prints the table. The last
- * stdout line is the final eval.json path.
+ * The embedded default: SCoRe Stage I ({@code experiments/configs/quickstart.yaml}) from the shipped
+ * SFT base ({@code experiments/base/synthetic-sft}; {@code --from-scratch} trains it first with
+ * {@code sft-synthetic.yaml}), on CPU. Base and final policies are evaluated on the same held-out
+ * problems with attempts sampled at temperature 1, and greedily beside; the table goes to stdout
+ * and the last stdout line is the final (sampled) eval.json path.
  */
 @Command(name = "quickstart", description = "Train a small policy to self-correct on the built-in task (CPU, minutes).")
 final class QuickstartCommand implements Callable<Integer> {
@@ -27,7 +33,13 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run directory (default: runs/quickstart-<time>)")
     Path out;
 
-    @Option(names = "--sft-steps", defaultValue = "800", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--from-scratch", description = "train the SFT base first instead of using the shipped one")
+    boolean fromScratch;
+
+    @Option(
+            names = "--sft-steps",
+            defaultValue = "800",
+            description = "with --from-scratch (default: ${DEFAULT-VALUE})")
     int sftSteps;
 
     @Option(
@@ -36,14 +48,26 @@ final class QuickstartCommand implements Callable<Integer> {
             description = "SCoRe Stage I updates (default: ${DEFAULT-VALUE})")
     int rlSteps;
 
-    @Option(names = "--eval-problems", defaultValue = "500", description = "default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--eval-problems",
+            defaultValue = "1000",
+            description = "held-out problems (default: ${DEFAULT-VALUE})")
     int evalProblems;
 
     @Option(names = "--seed", defaultValue = "0", description = "default: ${DEFAULT-VALUE}")
     long seed;
 
+    @Option(names = "--home", description = "the revise checkout (default: -Drevise.home, else the working directory)")
+    Path home;
+
     @Override
     public Integer call() throws Exception {
+        Path root = home != null ? home : Path.of(System.getProperty("revise.home", "."));
+        Path configs = root.resolve("experiments/configs");
+        if (!Files.isRegularFile(configs.resolve("quickstart.yaml"))) {
+            throw new IllegalArgumentException("--home " + root.toAbsolutePath()
+                    + ": no experiments/configs/quickstart.yaml (run from the revise checkout or pass --home)");
+        }
         Path dir = out != null
                 ? out
                 : Path.of(
@@ -53,33 +77,87 @@ final class QuickstartCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out " + dir + " exists and is not empty");
         }
         PrintWriter err = spec.commandLine().getErr();
-        SyntheticSelfCorrection.Config config =
-                new SyntheticSelfCorrection.Config(sftSteps, 64, rlSteps, 32, 4, evalProblems, seed);
-        try (NDManager root = NDManager.newBaseManager()) {
-            SyntheticSelfCorrection.Result r = SyntheticSelfCorrection.run(config, root, line -> {
-                err.println(line);
-                err.flush();
-            });
-            Path base =
-                    EvalJson.write(r.base(), "intrinsic", 1, dir.resolve("eval").resolve("base"));
-            Path last =
-                    EvalJson.write(r.last(), "intrinsic", 1, dir.resolve("eval").resolve("final"));
-            r.policy().save(dir.resolve("final-policy"));
-            r.policy().close();
-            PrintWriter outW = spec.commandLine().getOut();
-            outW.println("policy   Acc@t1  Acc@t2   Delta    i->c    c->i");
-            outW.println(row("base", r.base()));
-            outW.println(row("final", r.last()));
-            outW.println(base);
-            outW.println(last);
-            outW.flush();
+        Path base = root.resolve("experiments/base/synthetic-sft");
+        // 1. the base: shipped, or trained now by the project's own SFT config
+        if (fromScratch) {
+            Path sftRun = dir.resolve("sft");
+            new TrainingRun(
+                            ConfigTree.resolve(
+                                    configs.resolve("sft-synthetic.yaml"),
+                                    List.of("train.steps=" + sftSteps, "run.seed=" + seed, "eval.problems=16")),
+                            sftRun,
+                            false,
+                            p -> progress(err, "sft", p))
+                    .run();
+            base = sftRun.resolve("checkpoints").resolve(Checkpoints.name(sftSteps));
         }
+        // 2. SCoRe Stage I
+        Path rl = dir.resolve("score");
+        List<String> sets = new ArrayList<>(List.of(
+                "policy.checkpoint=" + base.toAbsolutePath(),
+                "score.stage1_steps=" + rlSteps,
+                "run.seed=" + seed,
+                "eval.problems=" + Math.min(evalProblems, 200),
+                "eval.every=0",
+                "checkpoint.every=0"));
+        new TrainingRun(
+                        ConfigTree.resolve(configs.resolve("quickstart.yaml"), sets),
+                        rl,
+                        false,
+                        p -> progress(err, "score stage I", p))
+                .run();
+        Path last = rl.resolve("checkpoints").resolve(Checkpoints.name(rlSteps));
+        // 3. base and final on the same held-out problems, sampled (T = 1) and greedy
+        SelfCorrectionEval.Result[] r = new SelfCorrectionEval.Result[4];
+        int i = 0;
+        for (String tag : List.of("base", "final")) {
+            for (double t : new double[] {1.0, 0.0}) {
+                err.println("quickstart: evaluating " + tag + (t == 0 ? " (greedy)" : " (T = 1)") + " ...");
+                err.flush();
+                r[i++] = SelfCorrectionEval.run(
+                        new SelfCorrectionEval.Request(
+                                tag.equals("base") ? base : last,
+                                "synthetic",
+                                2,
+                                "intrinsic",
+                                1,
+                                evalProblems,
+                                t,
+                                seed,
+                                tag.equals("base") ? List.of("policy.chat_format=plain") : List.of()),
+                        dir.resolve("eval").resolve(tag + (t == 0 ? "-greedy" : "")));
+            }
+        }
+        PrintWriter o = spec.commandLine().getOut();
+        o.println("policy (attempts)      Acc@t1  Acc@t2   Delta (95% CI)          McNemar p   i->c    c->i");
+        o.println(row("SFT base (T=1)", r[0].report()));
+        o.println(row("after SCoRe (T=1)", r[2].report()));
+        o.println(row("SFT base (greedy)", r[1].report()));
+        o.println(row("after SCoRe (greedy)", r[3].report()));
+        o.println(r[0].file());
+        o.println(r[2].file());
+        o.flush();
         return 0;
     }
 
-    private static String row(String name, dev.revise.rl.metrics.SelfCorrectionMetrics.Report r) {
+    private static void progress(PrintWriter err, String phase, TrainingRun.Progress p) {
+        if (p.step() % 10 == 0 || p.step() == p.total()) {
+            err.println("quickstart " + phase + ": " + TrainCommand.line(p));
+            err.flush();
+        }
+    }
+
+    private static String row(String name, SelfCorrectionMetrics.Report r) {
         return String.format(
-                "%-7s %7.3f %7.3f %+7.3f %7.3f %7.3f",
-                name, r.accuracy()[0], r.accuracy()[1], r.delta(), r.incorrectToCorrect(), r.correctToIncorrect());
+                "%-21s %7.3f %7.3f %+7.3f (%+.3f..%+.3f) %10.2g %7.3f %7.3f",
+                name,
+                r.accuracy()[0],
+                r.accuracy()[1],
+                r.delta(),
+                r.deltaCi()[0],
+                r.deltaCi()[1],
+                r.mcnemarP(),
+                r.incorrectToCorrect(),
+                r.correctToIncorrect());
     }
 }

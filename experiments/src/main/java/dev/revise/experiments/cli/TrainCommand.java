@@ -38,7 +38,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run in --run-dir from its latest checkpoint")
     boolean resume;
 
-    @Option(names = "--dry-run", description = "resolve and validate the config (types, ranges, files, shapes); no training")
+    @Option(
+            names = "--dry-run",
+            description = "resolve and validate the config (types, ranges, files, shapes); no training")
     boolean dryRun;
 
     @Override

@@ -112,8 +112,12 @@ public final class ConfigTree {
             }
             if (parent instanceof ObjectNode obj && obj.get(parts[parts.length - 1]) != null) {
                 JsonNode v = obj.get(parts[parts.length - 1]);
-                if (v.isTextual() && looksLikePath(v.asText()) && !Path.of(v.asText()).isAbsolute()) {
-                    obj.put(parts[parts.length - 1], base.resolve(v.asText()).normalize().toString());
+                if (v.isTextual()
+                        && looksLikePath(v.asText())
+                        && !Path.of(v.asText()).isAbsolute()) {
+                    obj.put(
+                            parts[parts.length - 1],
+                            base.resolve(v.asText()).normalize().toString());
                 }
             }
         }
@@ -198,11 +202,11 @@ public final class ConfigTree {
         if (current == null || current.isNull() || value.isNull()) {
             return; // a default of null takes any kind; the reader checks it
         }
-        boolean ok =
-                current.isNumber() ? value.isNumber()
-                : current.isBoolean() ? value.isBoolean()
-                : current.isArray() ? value.isArray() || value.isValueNode()
-                : value.isValueNode();
+        boolean ok = current.isNumber()
+                ? value.isNumber()
+                : current.isBoolean()
+                        ? value.isBoolean()
+                        : current.isArray() ? value.isArray() || value.isValueNode() : value.isValueNode();
         if (!ok) {
             throw new IllegalArgumentException(
                     source + ": " + path + ": expected " + kind(current) + ", got " + describe(value));

@@ -4,11 +4,11 @@ import ai.djl.ndarray.NDManager;
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.envs.FeedbackMode;
 import dev.revise.experiments.config.ConfigTree;
-import dev.revise.experiments.quickstart.EvalJson;
+import dev.revise.experiments.report.EvalJson;
+import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.experiments.train.Algorithms;
 import dev.revise.experiments.train.Checkpoints;
 import dev.revise.experiments.train.PolicyFactory;
-import dev.revise.experiments.train.TaskSetup;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.rewards.RewardPresets;
 import dev.revise.rl.SamplingParams;
@@ -175,7 +175,9 @@ public final class SelfCorrectionEval {
             for (Trajectory e : episodes) {
                 int[] nc = perTask.computeIfAbsent(e.taskId(), k -> new int[2]);
                 nc[0]++;
-                boolean ok = t < e.size() ? e.turn(t).verdict().correct() : e.last().verdict().correct();
+                boolean ok = t < e.size()
+                        ? e.turn(t).verdict().correct()
+                        : e.last().verdict().correct();
                 nc[1] += ok ? 1 : 0;
             }
             Map<String, Double> ks = new LinkedHashMap<>();

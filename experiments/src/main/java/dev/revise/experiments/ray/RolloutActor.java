@@ -3,8 +3,6 @@ package dev.revise.experiments.ray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.envs.SelfCorrectionEnvironment;
-import dev.revise.envs.grading.Gsm8kVerifier;
-import dev.revise.envs.synthetic.SyntheticVerifier;
 import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.model.LlamaModel;
@@ -62,7 +60,7 @@ public class RolloutActor {
     }
 
     private static Built build(RolloutSpec spec) throws Exception {
-        Verifier verifier = dev.revise.experiments.train.TaskSetup.verifier(spec.verifier());
+        Verifier verifier = dev.revise.experiments.tasks.TaskSetup.verifier(spec.verifier());
         DeviceSpec device = spec.device();
         if (device.device().equals("cuda")) {
             device = resolveDevice(device, Ray.getRuntimeContext().getGpuIds(), System.getenv("CUDA_VISIBLE_DEVICES"));

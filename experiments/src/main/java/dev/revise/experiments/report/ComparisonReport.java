@@ -88,13 +88,23 @@ public final class ComparisonReport {
             int i = 0;
             for (Map.Entry<Double, List<Double>> p : at.entrySet()) {
                 x[i] = p.getKey();
-                mean[i] = p.getValue().stream().mapToDouble(Double::doubleValue).average().orElse(0);
-                lo[i] = p.getValue().stream().mapToDouble(Double::doubleValue).min().orElse(0);
-                hi[i] = p.getValue().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+                mean[i] = p.getValue().stream()
+                        .mapToDouble(Double::doubleValue)
+                        .average()
+                        .orElse(0);
+                lo[i] = p.getValue().stream()
+                        .mapToDouble(Double::doubleValue)
+                        .min()
+                        .orElse(0);
+                hi[i] = p.getValue().stream()
+                        .mapToDouble(Double::doubleValue)
+                        .max()
+                        .orElse(0);
                 i++;
             }
             Color col = PALETTE[colour++ % PALETTE.length];
-            String label = e.getKey() + " (" + e.getValue().size() + " seed" + (e.getValue().size() > 1 ? "s" : "") + ")";
+            String label = e.getKey() + " (" + e.getValue().size() + " seed"
+                    + (e.getValue().size() > 1 ? "s" : "") + ")";
             XYSeries m = c.addSeries(label, x, mean);
             m.setLineColor(col);
             m.setMarker(x.length <= 12 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
@@ -105,7 +115,8 @@ public final class ComparisonReport {
                     XYSeries b = c.addSeries(label + (band == lo ? " min" : " max"), x, band);
                     b.setLineColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 90));
                     b.setMarker(SeriesMarkers.NONE);
-                    b.setLineStyle(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {5f, 4f}, 0f));
+                    b.setLineStyle(new BasicStroke(
+                            1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {5f, 4f}, 0f));
                     b.setShowInLegend(false);
                 }
             }

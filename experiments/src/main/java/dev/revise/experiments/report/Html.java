@@ -25,8 +25,11 @@ final class Html {
         }
         sb.append("</tr>");
         for (Map.Entry<String, Map<String, VariantStatistics.Summary>> e : summaries.entrySet()) {
-            sb.append("<tr><td>").append(esc(e.getKey())).append("</td><td>")
-                    .append(byVariant.get(e.getKey()).size()).append("</td>");
+            sb.append("<tr><td>")
+                    .append(esc(e.getKey()))
+                    .append("</td><td>")
+                    .append(byVariant.get(e.getKey()).size())
+                    .append("</td>");
             for (String m : metrics) {
                 VariantStatistics.Summary s = e.getValue().get(m);
                 sb.append("<td>").append(s == null ? "" : cell(s)).append("</td>");
@@ -36,7 +39,8 @@ final class Html {
         sb.append("</table>");
         if (byVariant.size() > 1) {
             for (String metric : List.of("delta", "acc_final")) {
-                sb.append("<h2>Pairwise tests: ").append(metric.equals("delta") ? "Delta" : "final-turn accuracy")
+                sb.append("<h2>Pairwise tests: ")
+                        .append(metric.equals("delta") ? "Delta" : "final-turn accuracy")
                         .append("</h2><p>Across seeds: Welch's t-test, Mann-Whitney U, Cohen's d. Paired per problem"
                                 + " (runs of the same seed saw the same problems with the same sampling seeds): "
                                 + "exact McNemar / sign test on the episodes where one variant did better. p-values"
@@ -46,26 +50,49 @@ final class Html {
                                 + "<th>paired episodes</th><th>A better</th><th>B better</th><th>paired p</th>"
                                 + "<th>paired p (Holm)</th></tr>");
                 for (VariantStatistics.Pair p : VariantStatistics.pairwise(byVariant, metric)) {
-                    sb.append("<tr><td>").append(esc(p.a() + " vs " + p.b())).append("</td>")
-                            .append(td(p.meanA())).append(td(p.meanB())).append(td(p.welchP()))
-                            .append(sig(p.welchPHolm())).append(td(p.mannWhitneyP())).append(td(p.cohenD()))
-                            .append("<td>").append(p.pairedEpisodes()).append("</td><td>").append(p.aBetter())
-                            .append("</td><td>").append(p.bBetter()).append("</td>").append(td(p.pairedP()))
-                            .append(sig(p.pairedPHolm())).append("</tr>");
+                    sb.append("<tr><td>")
+                            .append(esc(p.a() + " vs " + p.b()))
+                            .append("</td>")
+                            .append(td(p.meanA()))
+                            .append(td(p.meanB()))
+                            .append(td(p.welchP()))
+                            .append(sig(p.welchPHolm()))
+                            .append(td(p.mannWhitneyP()))
+                            .append(td(p.cohenD()))
+                            .append("<td>")
+                            .append(p.pairedEpisodes())
+                            .append("</td><td>")
+                            .append(p.aBetter())
+                            .append("</td><td>")
+                            .append(p.bBetter())
+                            .append("</td>")
+                            .append(td(p.pairedP()))
+                            .append(sig(p.pairedPHolm()))
+                            .append("</tr>");
                 }
                 sb.append("</table>");
             }
         }
         sb.append("<h2>Plots</h2>");
         for (String img : images) {
-            sb.append("<p><img src=\"").append(img).append(".png\" alt=\"").append(img).append("\"> <a href=\"")
-                    .append(img).append(".svg\">SVG</a></p>");
+            sb.append("<p><img src=\"")
+                    .append(img)
+                    .append(".png\" alt=\"")
+                    .append(img)
+                    .append("\"> <a href=\"")
+                    .append(img)
+                    .append(".svg\">SVG</a></p>");
         }
         sb.append("<h2>Runs</h2><table><tr><th>variant</th><th>seed</th><th>directory</th></tr>");
         for (List<RunData> runs : byVariant.values()) {
             for (RunData r : runs) {
-                sb.append("<tr><td>").append(esc(r.variant())).append("</td><td>").append(r.seed())
-                        .append("</td><td>").append(esc(r.dir().toString())).append("</td></tr>");
+                sb.append("<tr><td>")
+                        .append(esc(r.variant()))
+                        .append("</td><td>")
+                        .append(r.seed())
+                        .append("</td><td>")
+                        .append(esc(r.dir().toString()))
+                        .append("</td></tr>");
             }
         }
         return sb.append("</table></body></html>\n").toString();

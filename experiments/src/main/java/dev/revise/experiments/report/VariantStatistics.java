@@ -91,8 +91,20 @@ public final class VariantStatistics {
         for (int k = 0; k < raw.size(); k++) {
             Pair p = raw.get(k);
             out.add(new Pair(
-                    p.a(), p.b(), p.metric(), p.meanA(), p.meanB(), p.welchP(), p.mannWhitneyP(), p.cohenD(),
-                    p.pairedEpisodes(), p.aBetter(), p.bBetter(), p.pairedP(), welchHolm[k], pairedHolm[k]));
+                    p.a(),
+                    p.b(),
+                    p.metric(),
+                    p.meanA(),
+                    p.meanB(),
+                    p.welchP(),
+                    p.mannWhitneyP(),
+                    p.cohenD(),
+                    p.pairedEpisodes(),
+                    p.aBetter(),
+                    p.bBetter(),
+                    p.pairedP(),
+                    welchHolm[k],
+                    pairedHolm[k]));
         }
         return out;
     }
@@ -114,7 +126,9 @@ public final class VariantStatistics {
         long bBetter = 0;
         for (RunData x : a) {
             for (RunData y : b) {
-                if (x.seed() != y.seed() || !x.taskIds().equals(y.taskIds()) || x.taskIds().isEmpty()) {
+                if (x.seed() != y.seed()
+                        || !x.taskIds().equals(y.taskIds())
+                        || x.taskIds().isEmpty()) {
                     continue;
                 }
                 for (int i = 0; i < x.correct().size(); i++) {
@@ -139,8 +153,7 @@ public final class VariantStatistics {
             order[i] = i;
             m += Double.isNaN(p[i]) ? 0 : 1;
         }
-        Arrays.sort(order, (x, y) -> Double.compare(
-                Double.isNaN(p[x]) ? 2 : p[x], Double.isNaN(p[y]) ? 2 : p[y]));
+        Arrays.sort(order, (x, y) -> Double.compare(Double.isNaN(p[x]) ? 2 : p[x], Double.isNaN(p[y]) ? 2 : p[y]));
         double[] out = new double[p.length];
         Arrays.fill(out, Double.NaN);
         double running = 0;
@@ -192,12 +205,22 @@ public final class VariantStatistics {
             int turns = runs.get(0).turns();
             for (int t = 0; t < turns; t++) {
                 int k = t;
-                m.put("Acc@t" + (t + 1), summary(runs.stream().mapToDouble(r -> r.accuracy(k)).toArray()));
+                m.put(
+                        "Acc@t" + (t + 1),
+                        summary(runs.stream().mapToDouble(r -> r.accuracy(k)).toArray()));
             }
             if (turns >= 2) {
                 m.put("Delta", summary(runs.stream().mapToDouble(RunData::delta).toArray()));
-                m.put("i->c", summary(runs.stream().mapToDouble(r -> r.metric("delta_i_to_c")).toArray()));
-                m.put("c->i", summary(runs.stream().mapToDouble(r -> r.metric("delta_c_to_i")).toArray()));
+                m.put(
+                        "i->c",
+                        summary(runs.stream()
+                                .mapToDouble(r -> r.metric("delta_i_to_c"))
+                                .toArray()));
+                m.put(
+                        "c->i",
+                        summary(runs.stream()
+                                .mapToDouble(r -> r.metric("delta_c_to_i"))
+                                .toArray()));
             }
             out.put(e.getKey(), m);
         }

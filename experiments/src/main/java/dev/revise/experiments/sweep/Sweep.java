@@ -81,10 +81,15 @@ public final class Sweep {
             }
             combos = next;
         }
-        long baseSeed = ConfigTree.resolve(config, sets).longValue("run.seed");
+        ConfigTree resolved = ConfigTree.resolve(config, sets);
+        long baseSeed = resolved.longValue("run.seed");
+        String name = resolved.optionalString("run.name");
+        if (name == null) {
+            name = config.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        }
         List<Run> runs = new ArrayList<>();
         for (List<String> combo : combos) {
-            String variant = combo.isEmpty() ? "base" : variantName(combo);
+            String variant = combo.isEmpty() ? name : variantName(combo);
             for (int s = 0; s < seeds; s++) {
                 List<String> overrides = new ArrayList<>(sets);
                 overrides.addAll(combo);
@@ -148,7 +153,11 @@ public final class Sweep {
             }
             log.accept(String.format(
                     "sweep: %d/%d %s seed %d: %s",
-                    i, runs.size(), r.variant(), r.seedIndex(), resume ? "resuming from " + latest.getFileName() : "start"));
+                    i,
+                    runs.size(),
+                    r.variant(),
+                    r.seedIndex(),
+                    resume ? "resuming from " + latest.getFileName() : "start"));
             new TrainingRun(tree, runDir, resume, p -> {
                         if (p.step() % 10 == 0 || p.step() == p.total()) {
                             log.accept(String.format(

@@ -6,6 +6,7 @@ import dev.revise.envs.FeedbackMode;
 import dev.revise.envs.synthetic.NoisyAttempts;
 import dev.revise.envs.synthetic.SyntheticArithmetic;
 import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.rewards.CompositeReward;
 import dev.revise.rewards.RewardConfig;
@@ -45,7 +46,8 @@ import java.util.SplittableRandom;
  * ({@code train}, {@code grpo}, {@code ppo}, {@code score}, {@code rise}, {@code sft}).
  */
 public final class Algorithms {
-    public static final List<String> NAMES = List.of("sft", "grpo", "rloo", "reinforce", "ppo", "score", "rise", "pair_sft", "star");
+    public static final List<String> NAMES =
+            List.of("sft", "grpo", "rloo", "reinforce", "ppo", "score", "rise", "pair_sft", "star");
 
     /** A built algorithm: its outer loop and the learner states a checkpoint keeps, by name. */
     public record Built(Trainer trainer, Map<String, LearnerState> states, List<AutoCloseable> resources) {}
@@ -53,9 +55,11 @@ public final class Algorithms {
     /** The default reward: correctness of every turn. */
     private static final JsonNode CORRECTNESS = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
             .objectNode()
-            .set("correct", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
-                    .objectNode()
-                    .put("type", "correctness"));
+            .set(
+                    "correct",
+                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                            .objectNode()
+                            .put("type", "correctness"));
 
     private Algorithms() {}
 
@@ -123,8 +127,8 @@ public final class Algorithms {
                 trainer = new OnPolicyTrainer(onPolicy(c, sampling, seed), policy, tasks, rollouts, reward(c), learner);
             }
             case "ppo" -> {
-                PpoLearner learner = new PpoLearner(
-                        policy, reference, policy.config().hiddenSize(), ppoConfig(c));
+                PpoLearner learner =
+                        new PpoLearner(policy, reference, policy.config().hiddenSize(), ppoConfig(c));
                 resources.add(learner);
                 states.put("policy", learner);
                 trainer = new OnPolicyTrainer(onPolicy(c, sampling, seed), policy, tasks, rollouts, reward(c), learner);
@@ -141,16 +145,11 @@ public final class Algorithms {
                 GrpoLearner.AdvantageMode advantage = advantage(c, "score.advantage");
                 double[] beta1 = c.numbers("score.beta1", 0, 1e6);
                 GrpoLearner stage1 = new GrpoLearner(
-                        policy,
-                        reference,
-                        scoreStage(
-                                c,
-                                advantage,
-                                new GrpoLearner.Kl(estimator, new double[] {
-                                    c.number("score.beta2", 0, 1e6), c.number("score.stage1_turn2_kl", 0, 1e6)
-                                })));
-                GrpoLearner stage2 =
-                        new GrpoLearner(policy, reference, scoreStage(c, advantage, new GrpoLearner.Kl(estimator, beta1)));
+                        policy, reference, scoreStage(c, advantage, new GrpoLearner.Kl(estimator, new double[] {
+                            c.number("score.beta2", 0, 1e6), c.number("score.stage1_turn2_kl", 0, 1e6)
+                        })));
+                GrpoLearner stage2 = new GrpoLearner(
+                        policy, reference, scoreStage(c, advantage, new GrpoLearner.Kl(estimator, beta1)));
                 resources.add(stage1);
                 resources.add(stage2);
                 states.put("stage1", stage1);
@@ -197,12 +196,7 @@ public final class Algorithms {
                         sampling,
                         seed);
                 trainer = new RiseTrainer(
-                        rc,
-                        tasks,
-                        rollouts,
-                        policy.generator(),
-                        TaskSetup.verifier(taskSetup.verifierName()),
-                        learner);
+                        rc, tasks, rollouts, policy.generator(), TaskSetup.verifier(taskSetup.verifierName()), learner);
             }
             default -> throw new IllegalStateException("unreachable: " + algorithm);
         }
@@ -212,8 +206,9 @@ public final class Algorithms {
     /** The number of updates a config runs (what progress and checkpoints count). */
     public static long totalSteps(ConfigTree c) {
         return switch (name(c)) {
-            case "score" -> (long) c.integer("score.stage1_steps", 0, Integer.MAX_VALUE)
-                    + c.integer("score.stage2_steps", 0, Integer.MAX_VALUE);
+            case "score" ->
+                (long) c.integer("score.stage1_steps", 0, Integer.MAX_VALUE)
+                        + c.integer("score.stage2_steps", 0, Integer.MAX_VALUE);
             case "rise" -> c.integer("rise.iterations", 1, Integer.MAX_VALUE);
             default -> c.longValue("train.steps");
         };
@@ -274,9 +269,8 @@ public final class Algorithms {
                 advantage,
                 c.number("grpo.turn_discount", 0, 1),
                 new GrpoLearner.Clip(
-                        (float) c.number("grpo.clip_low", 0, 1),
-                        (float) c.number("grpo.clip_high", 0, 10),
-                        (float) c.number("grpo.dual_clip", 0, 1e6)),
+                        (float) c.number("grpo.clip_low", 0, 1), (float) c.number("grpo.clip_high", 0, 10), (float)
+                                c.number("grpo.dual_clip", 0, 1e6)),
                 aggregation(c),
                 (float) c.number("grpo.length_normalizer", 1e-9, 1e9),
                 new GrpoLearner.Kl(estimator(c, "grpo.kl_estimator"), c.numbers("grpo.kl_coef", 0, 1e6)),
@@ -307,9 +301,8 @@ public final class Algorithms {
                 c.number("ppo.lambda", 0, 1),
                 c.numbers("ppo.kl_in_reward", 0, 1e6),
                 new GrpoLearner.Clip(
-                        (float) c.number("grpo.clip_low", 0, 1),
-                        (float) c.number("grpo.clip_high", 0, 10),
-                        (float) c.number("grpo.dual_clip", 0, 1e6)),
+                        (float) c.number("grpo.clip_low", 0, 1), (float) c.number("grpo.clip_high", 0, 10), (float)
+                                c.number("grpo.dual_clip", 0, 1e6)),
                 (float) c.number("ppo.value_clip", 0, 1e6),
                 c.number("ppo.value_coef", 0, 1e6),
                 c.number("ppo.entropy_coef", -1e3, 1e3),
@@ -328,12 +321,9 @@ public final class Algorithms {
     }
 
     private static PolicyLosses.Aggregation aggregation(ConfigTree c) {
-        return PolicyLosses.Aggregation.valueOf(c.choice(
-                        "grpo.aggregation",
-                        "token_mean",
-                        "sequence_mean_token_mean",
-                        "sequence_mean_token_sum_norm")
-                .toUpperCase(Locale.ROOT));
+        return PolicyLosses.Aggregation.valueOf(
+                c.choice("grpo.aggregation", "token_mean", "sequence_mean_token_mean", "sequence_mean_token_sum_norm")
+                        .toUpperCase(Locale.ROOT));
     }
 
     private static boolean anyNonZero(double[] v) {
@@ -364,10 +354,11 @@ public final class Algorithms {
         NoisyAttempts[] noisy;
         if (data.equals("noisy_attempts")) {
             if (!taskSetup.synthetic()) {
-                throw new IllegalArgumentException("sft.data noisy_attempts needs task.dataset synthetic, got '"
-                        + taskSetup.dataset() + "'");
+                throw new IllegalArgumentException(
+                        "sft.data noisy_attempts needs task.dataset synthetic, got '" + taskSetup.dataset() + "'");
             }
-            if (env.feedback() != FeedbackMode.INTRINSIC || !c.string("policy.chat_format").equals("plain")) {
+            if (env.feedback() != FeedbackMode.INTRINSIC
+                    || !c.string("policy.chat_format").equals("plain")) {
                 throw new IllegalArgumentException(
                         "sft.data noisy_attempts lays out plain-text intrinsic episodes: set env.feedback intrinsic"
                                 + " and policy.chat_format plain");

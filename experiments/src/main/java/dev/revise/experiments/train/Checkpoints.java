@@ -65,8 +65,7 @@ public final class Checkpoints {
     }
 
     /** Writes the checkpoint of {@code state.step()}; returns its directory. */
-    public Path write(
-            LlamaPolicy policy, Map<String, LearnerState> learners, TrainerState state, String resolvedConfig)
+    public Path write(LlamaPolicy policy, Map<String, LearnerState> learners, TrainerState state, String resolvedConfig)
             throws IOException {
         requireFinite(policy.parameters(), "policy");
         Files.createDirectories(dir);

@@ -3,7 +3,8 @@ package dev.revise.experiments.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.experiments.config.ConfigTree;
-import dev.revise.experiments.quickstart.EvalJson;
+import dev.revise.experiments.report.EvalJson;
+import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.rewards.RewardPresets;
 import dev.revise.rl.SamplingParams;
@@ -72,13 +73,17 @@ public final class Evaluation {
         RolloutWorker worker = new RolloutWorker(
                 taskSetup.environment(env), policy.generator(), policy, RewardPresets.finalCorrectness(), 256);
         List<Trajectory> out = new ArrayList<>();
-        for (Rollout r : worker.run(
-                new RolloutRequest(tasks, samples, seed ^ 0xE7A1L, 0, sampling), policy.version())) {
+        for (Rollout r :
+                worker.run(new RolloutRequest(tasks, samples, seed ^ 0xE7A1L, 0, sampling), policy.version())) {
             out.add(r.trajectory());
         }
         SelfCorrectionMetrics.Report report = SelfCorrectionMetrics.of(out, env.turns());
         EvalJson.write(
-                report, feedback, samples, perProblem(out), runDir.resolve("eval").resolve(Checkpoints.name(step)));
+                report,
+                feedback,
+                samples,
+                perProblem(out),
+                runDir.resolve("eval").resolve(Checkpoints.name(step)));
         writeSamples(out, runDir.resolve("samples").resolve(Checkpoints.name(step) + ".jsonl"));
         Map<String, Double> m = new LinkedHashMap<>(SelfCorrectionMetrics.asMetrics(report, "eval/"));
         m.put("eval/mcnemar_p", report.mcnemarP());

@@ -90,7 +90,8 @@ public final class PolicyFactory {
                 ? LlamaConfig.of(32, 128, 2, 4, 4, 512, false, 1e4)
                 : ModelShapes.named(shape);
         int positions = config.integer("policy.max_positions", 8, 1 << 20);
-        return base.withSpecialTokens(tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1))
+        return base.withSpecialTokens(
+                        tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1))
                 .withMaxPositions(positions);
     }
 

@@ -8,14 +8,14 @@ import dev.revise.experiments.ray.RayRolloutSource;
 import dev.revise.experiments.ray.RayRuntime;
 import dev.revise.experiments.ray.RolloutSpec;
 import dev.revise.experiments.ray.WorkerResources;
+import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.DeviceSpec;
-import dev.revise.rl.rollout.Rollout;
-import dev.revise.rl.rollout.RolloutRequest;
-import java.util.List;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.tokenizer.CharTokenizer;
 import dev.revise.rewards.RewardConfig;
 import dev.revise.rl.rollout.LocalRolloutSource;
+import dev.revise.rl.rollout.Rollout;
+import dev.revise.rl.rollout.RolloutRequest;
 import dev.revise.rl.rollout.RolloutSource;
 import dev.revise.rl.rollout.RolloutWorker;
 import io.ray.api.Ray;
@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The rollout side of a config ({@code rollout.*}): Ray actors (LOCAL mode by default: one JVM, no

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.rl.SamplingParams;
@@ -66,7 +67,8 @@ public final class TrainingRun {
         EnvironmentConfig env = tasks.environment();
         TaskSetup.verifier(tasks.verifierName());
         if (!tasks.synthetic()) {
-            facts.add("dataset " + tasks.dataset() + ": " + tasks.tasks(tasks.dataset()).size() + " tasks");
+            facts.add("dataset " + tasks.dataset() + ": "
+                    + tasks.tasks(tasks.dataset()).size() + " tasks");
         } else {
             tasks.syntheticTask();
         }
@@ -100,11 +102,11 @@ public final class TrainingRun {
                 LlamaPolicy reference = Algorithms.needsReference(config) ? policies.build(root) : null) {
             EnvironmentConfig env = taskSetup.environment();
             TaskSource tasks = taskSetup.trainSource();
-            SamplingParams sampling = Algorithms.sampling(config, env.maxTokensPerTurn(), policy.config().eosTokenId());
+            SamplingParams sampling = Algorithms.sampling(
+                    config, env.maxTokensPerTurn(), policy.config().eosTokenId());
             Evaluation evaluation = new Evaluation(config, taskSetup, policy);
-            try (RolloutSource rollouts = Algorithms.needsRollouts(config)
-                    ? RolloutBackends.create(config, policy, env, taskSetup)
-                    : null) {
+            try (RolloutSource rollouts =
+                    Algorithms.needsRollouts(config) ? RolloutBackends.create(config, policy, env, taskSetup) : null) {
                 Algorithms.Built built =
                         Algorithms.build(config, policy, reference, tasks, rollouts, taskSetup, sampling);
                 try {
@@ -116,7 +118,8 @@ public final class TrainingRun {
                     long firstStep = built.trainer().step();
                     while (!built.trainer().done()) {
                         int stage = built.trainer().stage();
-                        Map<String, Double> m = new LinkedHashMap<>(built.trainer().trainStep());
+                        Map<String, Double> m =
+                                new LinkedHashMap<>(built.trainer().trainStep());
                         long step = built.trainer().step();
                         // 1. non-finite updates are skipped by the optimizer; too many in a row stop the run
                         nonFinite = m.getOrDefault(MetricNames.STEP_SKIPPED, 0.0) > 0 ? nonFinite + 1 : 0;
@@ -160,8 +163,9 @@ public final class TrainingRun {
         Path resolved = runDir.resolve("config.resolved.yaml");
         if (!resume) {
             if (Files.exists(runDir) && Files.list(runDir).findAny().isPresent()) {
-                throw new IllegalArgumentException("run directory " + runDir
-                        + " already exists and is not empty: pass --resume to continue it, or choose another --run-dir");
+                throw new IllegalArgumentException(
+                        "run directory " + runDir
+                                + " already exists and is not empty: pass --resume to continue it, or choose another --run-dir");
             }
             Files.createDirectories(runDir);
             Files.writeString(resolved, config.toYaml());
@@ -173,7 +177,8 @@ public final class TrainingRun {
                     + runDir.resolve("checkpoints/latest") + ")");
         }
         ConfigTree saved = ConfigTree.parseResolved(
-                Checkpoints.manifestConfig(latest), latest.resolve("manifest.json").toString());
+                Checkpoints.manifestConfig(latest),
+                latest.resolve("manifest.json").toString());
         List<String> diff = saved.differences(config, RESUME_MAY_CHANGE);
         if (!diff.isEmpty()) {
             throw new IllegalArgumentException("--resume: the config differs from the checkpoint's ("

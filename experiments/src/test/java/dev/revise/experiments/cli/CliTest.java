@@ -125,19 +125,23 @@ public class CliTest {
     @Test
     void quickstartRunsEndToEndAndEndsWithTheEvalPath() throws Exception {
         Path run = dir.resolve("qs");
-        Result r = run(
-                "quickstart", "--out", run.toString(), "--sft-steps", "3", "--rl-steps", "2", "--eval-problems", "8");
+        Result r =
+                run("quickstart", "--home", "..", "--out", run.toString(), "--rl-steps", "2", "--eval-problems", "8");
         assertEquals(0, r.status(), r.err());
         List<String> lines = r.out().strip().lines().toList();
         Path last = Path.of(lines.get(lines.size() - 1));
         assertEquals(run.resolve("eval").resolve("final").resolve("eval.json"), last);
+        assertEquals(run.resolve("eval").resolve("base").resolve("eval.json"), Path.of(lines.get(lines.size() - 2)));
         JsonNode eval = new ObjectMapper().readTree(Files.readString(last));
         assertEquals(2, eval.get("turns").asInt());
         assertEquals(8, eval.get("n_problems").asInt());
         assertEquals(2, eval.get("accuracy").size());
         assertThat(eval.has("mcnemar_p") && eval.has("transitions") && eval.has("delta_i_to_c"))
                 .isTrue();
-        assertThat(run.resolve("final-policy").resolve("model.safetensors")).exists();
-        assertThat(r.err()).contains("stage1 step 1");
+        assertThat(run.resolve("eval/final-greedy/eval.json")).exists();
+        assertThat(run.resolve("score/checkpoints/step-000002/model.safetensors"))
+                .exists();
+        assertThat(r.err()).contains("score stage I");
+        assertThat(r.out()).contains("after SCoRe (greedy)");
     }
 }

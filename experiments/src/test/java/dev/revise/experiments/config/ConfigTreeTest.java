@@ -53,7 +53,8 @@ class ConfigTreeTest {
         ConfigTree c = ConfigTree.resolve(null, List.of("train.steps=-1", "train.lr=2.5"));
         assertThatThrownBy(() -> c.integer("train.steps", 1, 100))
                 .hasMessageContaining("train.steps: expected a whole number in [1, 100], got -1");
-        assertThatThrownBy(() -> c.integer("train.lr", 1, 100)).hasMessageContaining("train.lr: expected a whole number");
+        assertThatThrownBy(() -> c.integer("train.lr", 1, 100))
+                .hasMessageContaining("train.lr: expected a whole number");
         assertThatThrownBy(() -> c.choice("rollout.backend", "local"))
                 .hasMessageContaining("rollout.backend: expected one of local, got 'ray'");
     }

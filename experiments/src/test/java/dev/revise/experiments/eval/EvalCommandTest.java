@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.experiments.cli.CliTest;
 import dev.revise.experiments.config.ConfigTree;
 import dev.revise.experiments.train.TrainingRun;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,8 +25,7 @@ class EvalCommandTest {
         Path run = dir.resolve("run");
         new TrainingRun(
                         ConfigTree.resolve(
-                                null,
-                                List.of("algorithm=sft", "train.steps=2", "sft.batch=4", "eval.problems=2")),
+                                null, List.of("algorithm=sft", "train.steps=2", "sft.batch=4", "eval.problems=2")),
                         run,
                         false,
                         p -> {})
@@ -69,7 +67,9 @@ class EvalCommandTest {
                 e.get("delta").asDouble(),
                 1e-12);
         assertEquals(
-                e.get("delta_i_to_c").asDouble() - e.get("delta_c_to_i").asDouble(), e.get("delta").asDouble(), 1e-12);
+                e.get("delta_i_to_c").asDouble() - e.get("delta_c_to_i").asDouble(),
+                e.get("delta").asDouble(),
+                1e-12);
         long total = 0;
         for (JsonNode row : e.get("transitions").get(0)) {
             for (JsonNode cell : row) {
@@ -85,7 +85,8 @@ class EvalCommandTest {
 
     @Test
     void badInputNamesTheFlagOrKey() throws Exception {
-        CliTest.Result r = CliTest.run("eval", "--checkpoint", dir.resolve("nope").toString(), "--dataset", "synthetic");
+        CliTest.Result r =
+                CliTest.run("eval", "--checkpoint", dir.resolve("nope").toString(), "--dataset", "synthetic");
         assertEquals(2, r.status());
         assertThat(r.err()).contains("--checkpoint").contains("not a directory");
         r = CliTest.run("eval", "--checkpoint", checkpoint.toString(), "--dataset", "synthetic", "--feedback", "loud");

@@ -82,7 +82,9 @@ class ResumeTest {
         }
         boolean killedMidRun = child.isAlive();
         child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, no flushing
-        assertTrue(killedMidRun, "the child finished before it could be killed: " + Files.readString(dir.resolve("child.log")));
+        assertTrue(
+                killedMidRun,
+                "the child finished before it could be killed: " + Files.readString(dir.resolve("child.log")));
         assertThat(Files.readString(latest).strip()).isIn("step-000002", "step-000004");
 
         new TrainingRun(ConfigTree.resolve(config, scoreRun()), killed, true, p -> {}).run();
@@ -103,9 +105,7 @@ class ResumeTest {
         Files.writeString(crashed.resolve("checkpoints/.tmp-step-000006/model.safetensors"), "partial");
         Files.writeString(crashed.resolve("checkpoints/latest"), "step-000004\n");
         Files.writeString(
-                crashed.resolve("metrics.jsonl"),
-                "{\"step\": 7, \"reward/me",
-                java.nio.file.StandardOpenOption.APPEND);
+                crashed.resolve("metrics.jsonl"), "{\"step\": 7, \"reward/me", java.nio.file.StandardOpenOption.APPEND);
         new TrainingRun(ConfigTree.resolve(null, scoreRun()), crashed, true, p -> {}).run();
         assertSameRun(straight, crashed);
     }
@@ -142,7 +142,8 @@ class ResumeTest {
         // step 2 used all 4 tasks: the cursor sits exactly at the end of the first pass
         Files.writeString(resumed.resolve("checkpoints/latest"), "step-000002\n");
         Checkpoints.deleteTree(resumed.resolve("checkpoints/step-000004"));
-        JsonNode state = JSON.readTree(resumed.resolve("checkpoints/step-000002/trainer_state.json").toFile());
+        JsonNode state = JSON.readTree(
+                resumed.resolve("checkpoints/step-000002/trainer_state.json").toFile());
         assertEquals(4, state.get("taskIndex").asInt());
         new TrainingRun(ConfigTree.resolve(null, grpo), resumed, true, p -> {}).run();
         assertSameRun(straight, resumed);
@@ -190,11 +191,14 @@ class ResumeTest {
             }
         }
         String last = Files.readString(expected.resolve("checkpoints/latest")).strip();
-        assertEquals(last, Files.readString(actual.resolve("checkpoints/latest")).strip());
+        assertEquals(
+                last, Files.readString(actual.resolve("checkpoints/latest")).strip());
         for (String f : List.of("model.safetensors", "optimizer.safetensors")) {
             assertArrayEquals(
-                    Files.readAllBytes(expected.resolve("checkpoints").resolve(last).resolve(f)),
-                    Files.readAllBytes(actual.resolve("checkpoints").resolve(last).resolve(f)),
+                    Files.readAllBytes(
+                            expected.resolve("checkpoints").resolve(last).resolve(f)),
+                    Files.readAllBytes(
+                            actual.resolve("checkpoints").resolve(last).resolve(f)),
                     f + " differs");
         }
     }

@@ -66,8 +66,8 @@ class ShippedConfigsTest {
     @Test
     void smokeConfigRunsOnRayWithThreeCheckpoints() throws Exception {
         Path run = dir.resolve("smoke");
-        CliTest.Result r = CliTest.run(
-                "train", "--config", CONFIGS.resolve("smoke.yaml").toString(), "--run-dir", run.toString());
+        CliTest.Result r =
+                CliTest.run("train", "--config", CONFIGS.resolve("smoke.yaml").toString(), "--run-dir", run.toString());
         assertEquals(0, r.status(), r.err());
         assertThat(r.out().strip()).endsWith(run.toString());
         assertEquals(20, Files.readAllLines(run.resolve("metrics.jsonl")).size());
@@ -75,7 +75,9 @@ class ShippedConfigsTest {
         assertThat(run.resolve("checkpoints/step-000007")).doesNotExist();
         assertThat(run.resolve("checkpoints/step-000014/model.safetensors")).exists();
         assertThat(run.resolve("checkpoints/step-000020/optimizer.safetensors")).exists();
-        assertEquals("step-000020", Files.readString(run.resolve("checkpoints/latest")).strip());
+        assertEquals(
+                "step-000020",
+                Files.readString(run.resolve("checkpoints/latest")).strip());
         assertThat(run.resolve("eval/step-000020/eval.json")).exists();
         assertThat(run.resolve("samples/step-000010.jsonl")).exists();
         assertThat(Files.readString(run.resolve("config.resolved.yaml"))).contains("algorithm: score");

@@ -41,7 +41,8 @@ public final class CorrectionSftTrainer implements Trainer {
      * @param sampling how attempts are sampled
      * @param rootSeed every rollout seed derives from it
      */
-    public record Config(Mode mode, long steps, int tasksPerStep, int groupSize, SamplingParams sampling, long rootSeed) {
+    public record Config(
+            Mode mode, long steps, int tasksPerStep, int groupSize, SamplingParams sampling, long rootSeed) {
         public Config {
             if (steps < 1 || tasksPerStep < 1 || groupSize < 1) {
                 throw new IllegalArgumentException(
@@ -127,7 +128,8 @@ public final class CorrectionSftTrainer implements Trainer {
     static List<SftExample> pairs(List<Rollout> rollouts) {
         Map<String, List<Rollout>> groups = new LinkedHashMap<>();
         for (Rollout r : rollouts) {
-            groups.computeIfAbsent(r.trajectory().groupId(), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(r.trajectory().groupId(), k -> new ArrayList<>())
+                    .add(r);
         }
         List<SftExample> out = new ArrayList<>();
         for (List<Rollout> g : groups.values()) {
@@ -145,7 +147,8 @@ public final class CorrectionSftTrainer implements Trainer {
             }
             int next = 0;
             for (Rollout r : g) {
-                if (r.trajectory().size() < 2 || r.trajectory().turn(0).verdict().correct()) {
+                if (r.trajectory().size() < 2
+                        || r.trajectory().turn(0).verdict().correct()) {
                     continue;
                 }
                 int contextEnd = firstTokenOf(r, 1); // prompt, wrong y1, instruction

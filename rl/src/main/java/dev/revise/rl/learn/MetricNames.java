@@ -13,6 +13,7 @@ public final class MetricNames {
     public static final String SKIPPED_STEPS = "optim/skipped_steps";
     /** 1 when this update's step was skipped (non-finite loss or gradients), else 0. */
     public static final String STEP_SKIPPED = "optim/step_skipped";
+
     public static final String REWARD_MEAN = "reward/mean";
     public static final String REWARD_TURN = "reward/turn";
     public static final String REWARD_COMPONENT = "reward/";

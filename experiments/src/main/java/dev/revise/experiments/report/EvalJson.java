@@ -1,4 +1,4 @@
-package dev.revise.experiments.quickstart;
+package dev.revise.experiments.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,11 +20,7 @@ public final class EvalJson {
 
     /** The report's fields, then {@code extra} (e.g. RISE's p1@tK, m1@tK, the parallel baseline, pass@k). */
     public static Path write(
-            SelfCorrectionMetrics.Report r,
-            String feedback,
-            int samplesPerProblem,
-            Map<String, Object> extra,
-            Path dir)
+            SelfCorrectionMetrics.Report r, String feedback, int samplesPerProblem, Map<String, Object> extra, Path dir)
             throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("turns", r.turns());

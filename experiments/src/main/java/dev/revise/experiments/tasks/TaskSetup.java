@@ -1,4 +1,4 @@
-package dev.revise.experiments.train;
+package dev.revise.experiments.tasks;
 
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.envs.FeedbackMode;
@@ -150,7 +150,8 @@ public final class TaskSetup {
         instruction = switch (instruction) {
             case "score_math" -> EnvironmentConfig.SCORE_MATH_INSTRUCTION;
             case "score_code" -> EnvironmentConfig.SCORE_CODE_INSTRUCTION;
-            default -> instruction;};
+            default -> instruction;
+        };
         String feedback = config.choice("env.feedback", "intrinsic", "oracle", "oracle_always_retry", "hint");
         return new EnvironmentConfig(
                 config.integer("env.turns", 1, 64),
