@@ -175,7 +175,12 @@ public final class LlamaPolicy implements Policy {
         if (options.entropy()) {
             entropy = logp.exp().mul(logp).sum(new int[] {-1}).neg(); // (B, T-1)
         }
-        return new TokenScores(tokenLogp, maskArray, entropy, options.hiddenStates() ? hidden : null);
+        return new TokenScores(
+                tokenLogp,
+                maskArray,
+                entropy,
+                options.hiddenStates() ? hidden : null,
+                options.fullLogProbs() ? logp : null);
     }
 
     @Override

@@ -11,5 +11,10 @@ import ai.djl.ndarray.NDArray;
  * @param mask (B, T-1) 1 where the column is a real token of the row, else 0
  * @param entropy (B, T-1) entropy of the next-token distribution, or null if not requested
  * @param hidden (B, T, D) final hidden states after the last norm, or null if not requested
+ * @param fullLogProbs (B, T-1, V) log-probabilities of every vocabulary entry, or null if not requested
  */
-public record TokenScores(NDArray logProbs, NDArray mask, NDArray entropy, NDArray hidden) {}
+public record TokenScores(NDArray logProbs, NDArray mask, NDArray entropy, NDArray hidden, NDArray fullLogProbs) {
+    public TokenScores(NDArray logProbs, NDArray mask, NDArray entropy, NDArray hidden) {
+        this(logProbs, mask, entropy, hidden, null);
+    }
+}

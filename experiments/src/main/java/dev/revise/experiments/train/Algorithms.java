@@ -317,7 +317,8 @@ public final class Algorithms {
     }
 
     private static KlEstimators.Estimator estimator(ConfigTree c, String path) {
-        return KlEstimators.Estimator.valueOf(c.choice(path, "k1", "k2", "k3").toUpperCase(Locale.ROOT));
+        return KlEstimators.Estimator.valueOf(
+                c.choice(path, "k1", "k2", "k3", "exact").toUpperCase(Locale.ROOT));
     }
 
     private static PolicyLosses.Aggregation aggregation(ConfigTree c) {

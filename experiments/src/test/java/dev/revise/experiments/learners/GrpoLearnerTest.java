@@ -159,6 +159,63 @@ class GrpoLearnerTest {
         }
     }
 
+    /**
+     * The exact KL in the learner equals sum_v p(v) (log p(v) - log q(v)) computed by hand from both
+     * models' full distributions, averaged over the turn's generated tokens.
+     */
+    @Test
+    void exactKlInTheLossMatchesAFullVocabularyHandComputation() {
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaPolicy p = policy(root, 2);
+                LlamaPolicy ref = policy(root, 3)) {
+            GrpoLearner.Config c = config(0, 0.05, 0);
+            GrpoLearner.Config exact = new GrpoLearner.Config(
+                    c.advantage(),
+                    c.turnDiscount(),
+                    c.clip(),
+                    c.aggregation(),
+                    c.lengthNormalizer(),
+                    new GrpoLearner.Kl(KlEstimators.Estimator.EXACT, new double[] {0.1, 0.05}),
+                    0.0,
+                    false,
+                    0,
+                    c.optimizer());
+            List<Rollout> batch = rollouts(2, 3, 11);
+            double expected = 0;
+            double count = 0;
+            try (NDManager scope = root.newSubManager()) {
+                dev.revise.rl.TokenBatch tb = new dev.revise.rl.TokenBatch(
+                        batch.stream().map(Rollout::tokens).toArray(int[][]::new));
+                float[] lp = p.score(scope, tb, dev.revise.rl.ScoreOptions.FULL_DISTRIBUTION)
+                        .fullLogProbs()
+                        .toFloatArray();
+                float[] lq = ref.score(scope, tb, dev.revise.rl.ScoreOptions.FULL_DISTRIBUTION)
+                        .fullLogProbs()
+                        .toFloatArray();
+                int cols = tb.maxLength() - 1;
+                int v = CONFIG.vocabSize();
+                for (int i = 0; i < batch.size(); i++) {
+                    int[] turn = batch.get(i).turnOfToken();
+                    for (int j = 1; j < turn.length; j++) {
+                        if (turn[j] == 0) {
+                            int at = (i * cols + j - 1) * v;
+                            for (int k = 0; k < v; k++) {
+                                expected += Math.exp(lp[at + k]) * (lp[at + k] - lq[at + k]);
+                            }
+                            count++;
+                        }
+                    }
+                }
+            }
+            try (GrpoLearner learner = new GrpoLearner(p, ref, exact)) {
+                Map<String, Double> stats = learner.update(batch);
+                assertEquals(expected / count, stats.get("kl/turn1"), 1e-5);
+                assertThat(stats.get("kl/turn1")).isGreaterThan(0.0);
+                assertTrue(Double.isFinite(stats.get(MetricNames.LOSS)));
+            }
+        }
+    }
+
     @Test
     void zeroVarianceGroupsAreFilteredWhenAsked() {
         List<Rollout> batch = rollouts(2, 2, 7);

@@ -218,11 +218,15 @@ public final class GrpoLearner implements Learner {
                     // 2. old and reference log-probs, without gradient
                     NDArray old = policy.score(scope, mb.batch(), ScoreOptions.LOGPROBS_ONLY)
                             .logProbs();
-                    NDArray ref = config.kl().enabled()
-                            ? reference
-                                    .score(scope, mb.batch(), ScoreOptions.LOGPROBS_ONLY)
-                                    .logProbs()
-                            : null;
+                    boolean exactKl = config.kl().estimator() == KlEstimators.Estimator.EXACT;
+                    NDArray ref = null;
+                    if (config.kl().enabled()) {
+                        TokenScores r = reference.score(
+                                scope,
+                                mb.batch(),
+                                exactKl ? ScoreOptions.FULL_DISTRIBUTION : ScoreOptions.LOGPROBS_ONLY);
+                        ref = exactKl ? r.fullLogProbs() : r.logProbs();
+                    }
                     NDArray advantages = scope.create(mb.advantages(), shape);
                     NDArray klCoefficients =
                             scope.create(mb.perTurnValues(config.kl().perTurn()), shape);
@@ -231,7 +235,7 @@ public final class GrpoLearner implements Learner {
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         boolean entropy = config.entropyCoefficient() != 0;
                         TokenScores s = policy.score(
-                                scope, mb.batch(), entropy ? ScoreOptions.WITH_ENTROPY : ScoreOptions.LOGPROBS_ONLY);
+                                scope, mb.batch(), new ScoreOptions(entropy, false, exactKl && ref != null));
                         PolicyLosses.Surrogate surrogate = PolicyLosses.clipped(
                                 s.logProbs(),
                                 old,
@@ -243,8 +247,10 @@ public final class GrpoLearner implements Learner {
                         NDArray perToken = surrogate.loss();
                         NDArray kl = null;
                         if (ref != null) {
-                            kl = KlEstimators.perToken(
-                                    s.logProbs(), ref, config.kl().estimator(), constants);
+                            kl = exactKl
+                                    ? KlEstimators.exact(s.fullLogProbs(), ref)
+                                    : KlEstimators.perToken(
+                                            s.logProbs(), ref, config.kl().estimator(), constants);
                             perToken = perToken.add(kl.mul(klCoefficients));
                         }
                         if (entropy) {

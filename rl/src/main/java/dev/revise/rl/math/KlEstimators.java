@@ -24,7 +24,9 @@ public final class KlEstimators {
     public enum Estimator {
         K1,
         K2,
-        K3
+        K3,
+        /** the full-vocabulary KL ({@link #exact}): needs both models' whole distributions */
+        EXACT
     }
 
     /** (B, T) per-token estimate from the sampled tokens' log-probs under both models. */
@@ -37,6 +39,7 @@ public final class KlEstimators {
                 NDArray c = d.clip(-K3_CLAMP, K3_CLAMP);
                 yield c.exp().sub(c).sub(constants.of(1f));
             }
+            case EXACT -> throw new IllegalArgumentException("the exact KL needs full distributions: use exact()");
         };
     }
 
