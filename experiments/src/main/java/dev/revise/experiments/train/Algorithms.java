@@ -273,7 +273,12 @@ public final class Algorithms {
                                 c.number("grpo.dual_clip", 0, 1e6)),
                 aggregation(c),
                 (float) c.number("grpo.length_normalizer", 1e-9, 1e9),
-                new GrpoLearner.Kl(estimator(c, "grpo.kl_estimator"), c.numbers("grpo.kl_coef", 0, 1e6)),
+                new GrpoLearner.Kl(
+                        estimator(c, "grpo.kl_estimator"),
+                        c.numbers("grpo.kl_coef", 0, 1e6),
+                        c.choice("grpo.kl_placement", "loss", "reward").equals("reward"),
+                        c.number("grpo.kl_target", 0, 1e6),
+                        c.integer("grpo.kl_horizon", 1, Integer.MAX_VALUE)),
                 c.number("grpo.entropy_coef", -1e3, 1e3),
                 c.bool("grpo.filter_zero_variance"),
                 c.integer("train.micro_batch_rows", 0, 1 << 20),

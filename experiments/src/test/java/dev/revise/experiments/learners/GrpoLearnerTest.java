@@ -216,6 +216,53 @@ class GrpoLearnerTest {
         }
     }
 
+    /**
+     * KL in the reward: each turn's reward drops by beta * sum of k1 over its tokens, so with all
+     * rewards equal the advantages come from the KL alone; the adaptive controller raises the
+     * coefficient when the KL is above target and lowers it below, and the multiplier survives a
+     * state round trip.
+     */
+    @Test
+    void klInTheRewardAndTheAdaptiveCoefficient() {
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaPolicy p = policy(root, 2);
+                LlamaPolicy ref = policy(root, 3)) {
+            GrpoLearner.Config c = config(0, 0.05, 0);
+            java.util.function.DoubleFunction<GrpoLearner.Config> withTarget = target -> new GrpoLearner.Config(
+                    c.advantage(),
+                    c.turnDiscount(),
+                    c.clip(),
+                    c.aggregation(),
+                    c.lengthNormalizer(),
+                    new GrpoLearner.Kl(KlEstimators.Estimator.K1, new double[] {0.1}, true, target, 6),
+                    0.0,
+                    false,
+                    0,
+                    c.optimizer());
+            List<Rollout> same = new ArrayList<>();
+            for (Rollout r : rollouts(2, 3, 13)) {
+                same.add(r.withRewards(new RewardBreakdown(new double[] {1, 1}, Map.of())));
+            }
+            try (GrpoLearner low = new GrpoLearner(p, ref, withTarget.apply(1e-6))) {
+                Map<String, Double> stats = low.update(same);
+                double kl = stats.get("kl/turn1");
+                assertThat(kl).isNotEqualTo(0.0);
+                // rewards all equal: a non-zero loss gradient can only come from the KL penalty
+                assertThat(stats.get(MetricNames.GRAD_NORM)).isGreaterThan(0.0);
+                // measured KL far above the tiny target: the coefficient grows by the clipped 20% x 6/6
+                assertEquals(1.2, stats.get("kl/coef_scale"), 1e-12);
+                Map<String, Long> counters = low.counters();
+                try (GrpoLearner copy = new GrpoLearner(p, ref, withTarget.apply(1e-6))) {
+                    copy.restoreState(low.stateTensors(), counters);
+                    assertEquals(counters, copy.counters());
+                }
+            }
+            try (GrpoLearner high = new GrpoLearner(p, ref, withTarget.apply(1e6))) {
+                assertEquals(0.8, high.update(same).get("kl/coef_scale"), 1e-12);
+            }
+        }
+    }
+
     @Test
     void zeroVarianceGroupsAreFilteredWhenAsked() {
         List<Rollout> batch = rollouts(2, 2, 7);

@@ -66,10 +66,31 @@ public final class GrpoLearner implements Learner {
     }
 
     /**
-     * KL to the reference in the loss: {@code perTurn[k]} is the coefficient on tokens of turn k
-     * (the last value repeats for later turns). All zeros disables it (no reference needed).
+     * KL to the reference: {@code perTurn[k]} is the coefficient on tokens of turn k (the last
+     * value repeats for later turns). All zeros disables it (no reference needed).
+     *
+     * @param inReward false: the estimator's per-token KL is added to the loss (GRPO); true: each
+     *     turn's reward is lowered by beta_k times the k1 KL summed over the turn's tokens before
+     *     advantages are computed (RLOO/PPO style), and the loss has no KL term
+     * @param target adaptive coefficient (Ziegler et al. 2019): after each update the coefficients
+     *     are scaled by 1 + clip(KL / target - 1, -0.2, 0.2) * rows / horizon; 0 keeps them fixed
+     * @param horizon the adaptive controller's horizon in rollouts
      */
-    public record Kl(KlEstimators.Estimator estimator, double[] perTurn) {
+    public record Kl(KlEstimators.Estimator estimator, double[] perTurn, boolean inReward, double target, int horizon) {
+        public Kl {
+            if (target < 0 || (target > 0 && horizon < 1)) {
+                throw new IllegalArgumentException(
+                        "kl target must be >= 0 and, when adaptive, the horizon >= 1; got " + target + ", " + horizon);
+            }
+            if (inReward && estimator == KlEstimators.Estimator.EXACT) {
+                throw new IllegalArgumentException("the exact KL is a loss term; in the reward the KL is k1");
+            }
+        }
+
+        public Kl(KlEstimators.Estimator estimator, double[] perTurn) {
+            this(estimator, perTurn, false, 0, 10_000);
+        }
+
         public static Kl none() {
             return new Kl(KlEstimators.Estimator.K3, new double[] {0});
         }
@@ -126,6 +147,8 @@ public final class GrpoLearner implements Learner {
     private final AdamW adamw;
     private final TensorConstants constants;
     private long skippedSteps;
+    /** The adaptive controller's multiplier of every KL coefficient (1 when fixed). */
+    private double klScale = 1.0;
 
     /** @param reference the frozen initial policy, or null when the KL is disabled */
     public GrpoLearner(Policy policy, Policy reference, Config config) {
@@ -152,9 +175,16 @@ public final class GrpoLearner implements Learner {
     public Map<String, Double> update(List<Rollout> rollouts) {
         long started = System.nanoTime();
         Map<String, Double> stats = new LinkedHashMap<>();
-        // 1. advantages from per-turn returns, relative within each task's group
-        List<List<Rollout>> groups = groups(rollouts);
+        // 1. advantages from per-turn returns, relative within each task's group (KL in the reward
+        //    lowers each turn's reward first)
         rewardStats(rollouts, stats);
+        double measuredKl = Double.NaN;
+        if (config.kl().inReward() && config.kl().enabled()) {
+            double[] klOut = new double[1];
+            rollouts = klPenalised(rollouts, klOut, stats);
+            measuredKl = klOut[0];
+        }
+        List<List<Rollout>> groups = groups(rollouts);
         List<Rollout> kept = new ArrayList<>();
         List<double[]> keptAdvantages = new ArrayList<>();
         int zeroVariance = 0;
@@ -220,7 +250,7 @@ public final class GrpoLearner implements Learner {
                             .logProbs();
                     boolean exactKl = config.kl().estimator() == KlEstimators.Estimator.EXACT;
                     NDArray ref = null;
-                    if (config.kl().enabled()) {
+                    if (config.kl().enabled() && !config.kl().inReward()) {
                         TokenScores r = reference.score(
                                 scope,
                                 mb.batch(),
@@ -229,7 +259,7 @@ public final class GrpoLearner implements Learner {
                     }
                     NDArray advantages = scope.create(mb.advantages(), shape);
                     NDArray klCoefficients =
-                            scope.create(mb.perTurnValues(config.kl().perTurn()), shape);
+                            scope.create(mb.perTurnValues(scaled(config.kl().perTurn())), shape);
                     NDArray weightArray = TensorConstants.scoped(scope, (float) weight); // changes every step
                     // 3. loss and backward (gradients accumulate across micro-batches)
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -301,10 +331,25 @@ public final class GrpoLearner implements Learner {
         if (config.entropyCoefficient() != 0) {
             stats.put(MetricNames.ENTROPY, entropySum / Math.max(1, totalTokens));
         }
+        double klAll = 0;
+        double klN = 0;
         for (int t = 0; t < maxTurns; t++) {
             if (klCount[t] > 0) {
                 stats.put(MetricNames.perTurn(MetricNames.KL_TURN, t), klSum[t] / klCount[t]);
+                klAll += klSum[t];
+                klN += klCount[t];
             }
+        }
+        if (Double.isNaN(measuredKl) && klN > 0) {
+            measuredKl = klAll / klN;
+        }
+        // 6. adaptive KL coefficient
+        if (config.kl().target() > 0 && !Double.isNaN(measuredKl)) {
+            double error = Math.max(-0.2, Math.min(0.2, measuredKl / config.kl().target() - 1));
+            klScale *= 1 + error * kept.size() / config.kl().horizon();
+        }
+        if (config.kl().enabled()) {
+            stats.put("kl/coef_scale", klScale);
         }
         stats.put(MetricNames.SKIPPED_STEPS, (double) skippedSteps);
         stats.put(MetricNames.RESPONSE_LENGTH, totalTokens / kept.size());
@@ -322,7 +367,74 @@ public final class GrpoLearner implements Learner {
 
     @Override
     public Map<String, Long> counters() {
-        return Map.of("applied_steps", adamw.steps(), "skipped_steps", skippedSteps);
+        // the adaptive KL multiplier travels as its IEEE bits, so a resume restores it exactly
+        return Map.of(
+                "applied_steps",
+                adamw.steps(),
+                "skipped_steps",
+                skippedSteps,
+                "kl_scale_bits",
+                Double.doubleToRawLongBits(klScale));
+    }
+
+    private double[] scaled(double[] perTurn) {
+        double[] out = perTurn.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= klScale;
+        }
+        return out;
+    }
+
+    /**
+     * Rollouts whose turn rewards are lowered by beta_k * klScale * sum of k1 = log pi - log pi_ref
+     * over the turn's generated tokens (no gradient). {@code meanKl[0]} receives the per-token mean.
+     */
+    private List<Rollout> klPenalised(List<Rollout> rollouts, double[] meanKl, Map<String, Double> stats) {
+        double[] beta = config.kl().perTurn();
+        List<Rollout> out = new ArrayList<>(rollouts.size());
+        int micro = config.microBatchRows() == 0 ? rollouts.size() : config.microBatchRows();
+        double sum = 0;
+        double count = 0;
+        Map<Integer, double[]> perTurnSum = new java.util.TreeMap<>();
+        try (NDManager scope = Scopes.named(policy.manager(), "kl-in-reward")) {
+            for (int from = 0; from < rollouts.size(); from += micro) {
+                List<Rollout> mb = rollouts.subList(from, Math.min(rollouts.size(), from + micro));
+                dev.revise.rl.TokenBatch batch = new dev.revise.rl.TokenBatch(
+                        mb.stream().map(Rollout::tokens).toArray(int[][]::new));
+                float[] lp = policy.score(scope, batch, ScoreOptions.LOGPROBS_ONLY)
+                        .logProbs()
+                        .toFloatArray();
+                float[] lq = reference
+                        .score(scope, batch, ScoreOptions.LOGPROBS_ONLY)
+                        .logProbs()
+                        .toFloatArray();
+                int cols = batch.maxLength() - 1;
+                for (int i = 0; i < mb.size(); i++) {
+                    Rollout r = mb.get(i);
+                    double[] turnKl = new double[r.rewards().perTurn().length];
+                    for (int j = 1; j < r.tokens().length; j++) {
+                        int turn = r.turnOfToken()[j];
+                        if (turn >= 0 && turn < turnKl.length) {
+                            double k1 = lp[i * cols + j - 1] - lq[i * cols + j - 1];
+                            turnKl[turn] += k1;
+                            sum += k1;
+                            count++;
+                            perTurnSum.computeIfAbsent(turn, k -> new double[2])[0] += k1;
+                            perTurnSum.get(turn)[1]++;
+                        }
+                    }
+                    double[] rewards = r.rewards().perTurn().clone();
+                    for (int k = 0; k < rewards.length; k++) {
+                        rewards[k] -= beta[Math.min(k, beta.length - 1)] * klScale * turnKl[k];
+                    }
+                    out.add(r.withRewards(new dev.revise.rl.RewardBreakdown(
+                            rewards, r.rewards().components())));
+                }
+            }
+        }
+        perTurnSum.forEach((t, v) -> stats.put(MetricNames.perTurn(MetricNames.KL_TURN, t), v[0] / v[1]));
+        meanKl[0] = count == 0 ? 0 : sum / count;
+        return out;
     }
 
     @Override
@@ -332,6 +444,8 @@ public final class GrpoLearner implements Learner {
             adamw.loadState(tensors, applied, policy.parameters());
         }
         skippedSteps = LearnerState.counter(counters, "skipped_steps");
+        Long bits = counters.get("kl_scale_bits");
+        klScale = bits == null ? 1.0 : Double.longBitsToDouble(bits);
     }
 
     /** Rollouts grouped by their trajectory's group id, in first-seen order. */
