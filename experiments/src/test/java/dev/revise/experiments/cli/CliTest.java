@@ -144,4 +144,28 @@ public class CliTest {
         assertThat(r.err()).contains("score stage I");
         assertThat(r.out()).contains("after SCoRe (greedy)");
     }
+
+    @Test
+    void quickstartFromScratchTrainsItsOwnBase() throws Exception {
+        Path run = dir.resolve("qs-scratch");
+        Result r = run(
+                "quickstart",
+                "--home",
+                "..",
+                "--from-scratch",
+                "--sft-steps",
+                "2",
+                "--out",
+                run.toString(),
+                "--rl-steps",
+                "1",
+                "--eval-problems",
+                "4");
+        assertEquals(0, r.status(), r.err());
+        assertThat(run.resolve("sft/checkpoints/step-000002/model.safetensors")).exists();
+        assertThat(Files.readString(run.resolve("score/config.resolved.yaml")))
+                .contains(run.resolve("sft/checkpoints/step-000002")
+                        .toAbsolutePath()
+                        .toString());
+    }
 }

@@ -1,10 +1,8 @@
 package dev.revise.rl.learn;
 
 import dev.revise.rl.SamplingParams;
-import dev.revise.rl.Task;
 import dev.revise.rl.TaskSource;
 import dev.revise.rl.rollout.Rollout;
-import dev.revise.rl.rollout.RolloutRequest;
 import dev.revise.rl.rollout.RolloutSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,14 +80,10 @@ public final class CorrectionSftTrainer implements Trainer {
     @Override
     public Map<String, Double> trainStep() {
         // 1. collect two-attempt trajectories with the current policy
-        List<Task> batch = new ArrayList<>();
-        for (int i = 0; i < config.tasksPerStep(); i++) {
-            batch.add(tasks.next());
-        }
-        long started = System.nanoTime();
-        List<Rollout> collected = rollouts.collect(
-                new RolloutRequest(batch, config.groupSize(), config.rootSeed(), step, config.sampling()));
-        double seconds = (System.nanoTime() - started) / 1e9;
+        Collected c = Collected.next(
+                tasks, rollouts, config.tasksPerStep(), config.groupSize(), config.rootSeed(), step, config.sampling());
+        List<Rollout> collected = c.rollouts();
+        double seconds = c.seconds();
         // 2. correction examples
         List<SftExample> examples = config.mode() == Mode.STAR ? star(collected) : pairs(collected);
         Map<String, Double> stats = new LinkedHashMap<>();

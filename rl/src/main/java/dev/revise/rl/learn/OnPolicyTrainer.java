@@ -3,10 +3,8 @@ package dev.revise.rl.learn;
 import dev.revise.rl.Policy;
 import dev.revise.rl.RewardFunction;
 import dev.revise.rl.SamplingParams;
-import dev.revise.rl.Task;
 import dev.revise.rl.TaskSource;
 import dev.revise.rl.rollout.Rollout;
-import dev.revise.rl.rollout.RolloutRequest;
 import dev.revise.rl.rollout.RolloutSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,14 +75,10 @@ public final class OnPolicyTrainer implements Trainer {
     @Override
     public Map<String, Double> trainStep() {
         // 1. collect
-        List<Task> batch = new ArrayList<>();
-        for (int i = 0; i < config.tasksPerStep(); i++) {
-            batch.add(tasks.next());
-        }
-        long started = System.nanoTime();
-        List<Rollout> collected = rollouts.collect(
-                new RolloutRequest(batch, config.groupSize(), config.rootSeed(), step, config.sampling()));
-        double rolloutSeconds = (System.nanoTime() - started) / 1e9;
+        Collected c = Collected.next(
+                tasks, rollouts, config.tasksPerStep(), config.groupSize(), config.rootSeed(), step, config.sampling());
+        List<Rollout> collected = c.rollouts();
+        double rolloutSeconds = c.seconds();
         // 2. rewards
         List<Rollout> scored = new ArrayList<>(collected.size());
         for (Rollout r : collected) {

@@ -9,7 +9,6 @@ import dev.revise.rl.TaskSource;
 import dev.revise.rl.Verdict;
 import dev.revise.rl.Verifier;
 import dev.revise.rl.rollout.Rollout;
-import dev.revise.rl.rollout.RolloutRequest;
 import dev.revise.rl.rollout.RolloutSource;
 import dev.revise.rl.rollout.Seeds;
 import java.util.ArrayList;
@@ -148,14 +147,11 @@ public final class RiseTrainer implements Trainer {
     public Map<String, Double> runIteration() {
         Map<String, Double> stats = new LinkedHashMap<>();
         // 1. on-policy multi-turn collection with oracle feedback
-        List<Task> batch = new ArrayList<>();
-        for (int i = 0; i < config.tasksPerIteration(); i++) {
-            batch.add(tasks.next());
-        }
-        long started = System.nanoTime();
-        List<Rollout> collected =
-                rollouts.collect(new RolloutRequest(batch, 1, config.rootSeed(), iteration, config.sampling()));
-        stats.putAll(BatchStats.of(collected, (System.nanoTime() - started) / 1e9));
+        Collected c = Collected.next(
+                tasks, rollouts, config.tasksPerIteration(), 1, config.rootSeed(), iteration, config.sampling());
+        List<Task> batch = c.tasks();
+        List<Rollout> collected = c.rollouts();
+        stats.putAll(BatchStats.of(collected, c.seconds()));
         // 2. best-of-N candidates at every turn's prefix
         List<SftExample> examples = new ArrayList<>();
         double solved = 0;
