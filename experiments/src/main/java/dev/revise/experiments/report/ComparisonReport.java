@@ -56,6 +56,7 @@ public final class ComparisonReport {
         }
         Path html = out.resolve("report.html");
         Files.writeString(html, Html.page(byVariant, images));
+        Files.writeString(out.resolve("summary.md"), Markdown.summary(byVariant));
         return html;
     }
 

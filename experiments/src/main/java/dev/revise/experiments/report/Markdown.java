@@ -1,0 +1,60 @@
+package dev.revise.experiments.report;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The report's tables as Markdown ({@code summary.md}), for results pages in a repository. */
+final class Markdown {
+    private Markdown() {}
+
+    static String summary(Map<String, List<RunData>> byVariant) {
+        StringBuilder sb = new StringBuilder();
+        Map<String, Map<String, VariantStatistics.Summary>> summaries = VariantStatistics.summaries(byVariant);
+        List<String> metrics = List.copyOf(summaries.values().iterator().next().keySet());
+        sb.append("| variant | seeds |");
+        metrics.forEach(m -> sb.append(' ').append(m).append(" |"));
+        sb.append("\n|---|---|");
+        metrics.forEach(m -> sb.append("---|"));
+        sb.append('\n');
+        for (Map.Entry<String, Map<String, VariantStatistics.Summary>> e : summaries.entrySet()) {
+            sb.append("| ")
+                    .append(e.getKey())
+                    .append(" | ")
+                    .append(byVariant.get(e.getKey()).size())
+                    .append(" |");
+            for (String m : metrics) {
+                VariantStatistics.Summary s = e.getValue().get(m);
+                sb.append(' ')
+                        .append(
+                                s.n() < 2
+                                        ? String.format(Locale.ROOT, "%.3f", s.mean())
+                                        : String.format(Locale.ROOT, "%.3f (%.3f..%.3f)", s.mean(), s.lo(), s.hi()))
+                        .append(" |");
+            }
+            sb.append('\n');
+        }
+        if (byVariant.size() > 1) {
+            sb.append("\nPairwise tests of Delta (Holm-corrected over the pairs; paired = per problem, same seed):\n\n")
+                    .append(
+                            "| A vs B | mean A | mean B | Welch p (Holm) | Mann-Whitney p | Cohen's d |"
+                                    + " A better / B better (episodes) | paired p (Holm) |\n|---|---|---|---|---|---|---|---|\n");
+            for (VariantStatistics.Pair p : VariantStatistics.pairwise(byVariant, "delta")) {
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "| %s vs %s | %.3f | %.3f | %.3g | %.3g | %.2f | %d / %d | %.3g |%n",
+                        p.a(),
+                        p.b(),
+                        p.meanA(),
+                        p.meanB(),
+                        p.welchPHolm(),
+                        p.mannWhitneyP(),
+                        p.cohenD(),
+                        p.aBetter(),
+                        p.bBetter(),
+                        p.pairedPHolm()));
+            }
+        }
+        return sb.toString();
+    }
+}
