@@ -26,12 +26,12 @@ final class BatchStats {
         }
         SelfCorrectionMetrics.Report report = SelfCorrectionMetrics.of(trajectories, turns);
         for (int t = 0; t < turns; t++) {
-            stats.put("batch/acc_t" + (t + 1), report.accuracy()[t]);
+            stats.put(MetricNames.perTurn(MetricNames.BATCH_ACC_TURN, t), report.accuracy()[t]);
         }
         if (turns >= 2) {
-            stats.put("batch/delta", report.delta());
-            stats.put("batch/i_to_c", report.incorrectToCorrect());
-            stats.put("batch/c_to_i", report.correctToIncorrect());
+            stats.put(MetricNames.BATCH_DELTA, report.delta());
+            stats.put(MetricNames.BATCH_I_TO_C, report.incorrectToCorrect());
+            stats.put(MetricNames.BATCH_C_TO_I, report.correctToIncorrect());
         }
         stats.put(MetricNames.ROLLOUT_TOKENS_PER_S, rolloutSeconds > 0 ? generated / rolloutSeconds : 0);
         return stats;
