@@ -80,6 +80,19 @@ public final class Checkpoints {
             l.getValue().stateTensors().forEach((k, v) -> tensors.put(l.getKey() + "." + k, tensor(v)));
         }
         SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), tensors, Map.of("format", "revise"));
+        // PPO's critic also goes next to the policy weights, under its own names, for tools that
+        // load a policy with its value head (as TRL's value-head models do)
+        Map<String, SafetensorsWriter.Tensor> valueHead = new LinkedHashMap<>();
+        for (LearnerState l : learners.values()) {
+            l.stateTensors().forEach((k, v) -> {
+                if (k.startsWith("value_head.")) {
+                    valueHead.put(k, tensor(v));
+                }
+            });
+        }
+        if (!valueHead.isEmpty()) {
+            SafetensorsWriter.write(tmp.resolve("value_head.safetensors"), valueHead, Map.of("format", "pt"));
+        }
         Files.writeString(tmp.resolve("trainer_state.json"), JSON.writeValueAsString(state));
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("format_version", FORMAT_VERSION);

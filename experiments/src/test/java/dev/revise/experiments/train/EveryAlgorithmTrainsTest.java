@@ -59,6 +59,10 @@ class EveryAlgorithmTrainsTest {
         assertEquals(2, last.get("step").asInt());
         assertThat(last.has("eval/acc_t1")).isTrue();
         assertThat(run.resolve("checkpoints/step-000002/optimizer.safetensors")).exists();
+        if (algorithm.equals("ppo")) {
+            assertThat(run.resolve("checkpoints/step-000002/value_head.safetensors"))
+                    .exists();
+        }
         if (!algorithm.equals("sft")) {
             assertThat(last.has("batch/acc_t1"))
                     .as("batch self-correction metrics")

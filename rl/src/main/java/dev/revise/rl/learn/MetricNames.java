@@ -26,6 +26,7 @@ public final class MetricNames {
     public static final String ROLLOUT_TOKENS_PER_S = "perf/rollout_tokens_per_s";
     /** Accuracy of attempt t on the training batch: {@code batch/acc_t1}, ... */
     public static final String BATCH_ACC_TURN = "batch/acc_t";
+
     public static final String BATCH_DELTA = "batch/delta";
     public static final String BATCH_I_TO_C = "batch/i_to_c";
     public static final String BATCH_C_TO_I = "batch/c_to_i";
