@@ -32,6 +32,12 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "sweep directory (default: runs/sweep-<config name>)")
     Path dir;
 
+    @Option(
+            names = "--parallel",
+            defaultValue = "1",
+            description = "runs at once, each in its own driver JVM (for Ray clusters; default: ${DEFAULT-VALUE})")
+    int parallel;
+
     @Override
     public Integer call() throws Exception {
         List<Sweep.Axis> axes = new ArrayList<>();
@@ -43,7 +49,7 @@ final class SweepCommand implements Callable<Integer> {
                 : Path.of("runs", "sweep-" + config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         List<Sweep.Run> plan = Sweep.plan(config, sets, axes, seeds, d);
         PrintWriter err = spec.commandLine().getErr();
-        Sweep.run(config, plan, d, line -> {
+        Sweep.run(config, plan, d, parallel, line -> {
             err.println(line);
             err.flush();
         });

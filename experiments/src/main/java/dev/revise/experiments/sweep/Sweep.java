@@ -119,13 +119,27 @@ public final class Sweep {
 
     /** Writes or checks sweep.json, then runs what is not finished. Returns the run directories. */
     public static List<Path> run(Path config, List<Run> runs, Path dir, Consumer<String> log) throws IOException {
+        return run(config, runs, dir, 1, log);
+    }
+
+    /**
+     * As {@link #run(Path, List, Path, Consumer)}; with {@code parallel} > 1 the pending runs go to
+     * that many separate {@code revise train} driver processes at once (one JVM holds one gradient
+     * tape), each with its own Ray actors: on a Ray cluster their rollouts spread over the cluster.
+     * A child's output goes to {@code <dir>/logs/}.
+     */
+    public static List<Path> run(Path config, List<Run> runs, Path dir, int parallel, Consumer<String> log)
+            throws IOException {
+        if (parallel < 1) {
+            throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
+        }
         Path manifest = dir.resolve("sweep.json");
         Map<String, Object> plan = new LinkedHashMap<>();
         plan.put("config", config.toAbsolutePath().toString());
         plan.put("runs", runs);
         if (Files.exists(manifest)) {
             JsonNode saved = JSON.readTree(manifest.toFile());
-            if (!saved.equals(JSON.valueToTree(plan))) {
+            if (!saved.equals(JSON.readTree(JSON.writeValueAsString(plan)))) { // same number node types
                 throw new IllegalArgumentException(manifest + ": this directory holds a different sweep (config, grid"
                         + " or seeds differ); choose another --dir");
             }
@@ -134,6 +148,7 @@ public final class Sweep {
             Files.writeString(manifest, JSON.writeValueAsString(plan));
         }
         List<Path> dirs = new ArrayList<>();
+        List<Child> pending = new ArrayList<>();
         int i = 0;
         for (Run r : runs) {
             i++;
@@ -158,6 +173,10 @@ public final class Sweep {
                     r.variant(),
                     r.seedIndex(),
                     resume ? "resuming from " + latest.getFileName() : "start"));
+            if (parallel > 1) {
+                pending.add(new Child(r, config, resume, dir));
+                continue;
+            }
             new TrainingRun(tree, runDir, resume, p -> {
                         if (p.step() % 10 == 0 || p.step() == p.total()) {
                             log.accept(String.format(
@@ -166,6 +185,10 @@ public final class Sweep {
                     })
                     .run();
         }
+        ChildProcesses.runAll(pending, parallel, log);
         return dirs;
     }
+
+    /** A run to train in its own driver process. */
+    record Child(Run run, Path config, boolean resume, Path sweepDir) {}
 }

@@ -1,0 +1,67 @@
+package dev.revise.experiments.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.revise.experiments.cli.CliTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SweepTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void gridsParseWithListsAndExpandToEveryCombinationAndSeed() throws Exception {
+        Sweep.Axis a = Sweep.Axis.parse("grpo.kl_coef=[0.1, 0.2],0.3");
+        assertEquals(List.of("[0.1, 0.2]", "0.3"), a.values());
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, "run:\n  seed: 5\n");
+        List<Sweep.Run> plan =
+                Sweep.plan(f, List.of(), List.of(a, Sweep.Axis.parse("train.lr=1e-3,1e-4")), 2, dir.resolve("s"));
+        assertEquals(8, plan.size());
+        assertThat(plan.get(0).overrides()).contains("run.seed=5", "train.lr=1e-3");
+        assertEquals(6, plan.get(1).seed());
+        assertThatThrownBy(() -> Sweep.plan(f, List.of(), List.of(Sweep.Axis.parse("train.stepz=1,2")), 1, dir))
+                .hasMessageContaining("train.stepz: unknown key");
+    }
+
+    @Test
+    void aSweepRunsInChildProcessesAndARepeatSkipsFinishedRuns() throws Exception {
+        Path f = dir.resolve("sft.yaml");
+        Files.writeString(f, "algorithm: sft\ntrain:\n  steps: 2\nsft:\n  batch: 4\neval:\n  problems: 2\n");
+        Path s = dir.resolve("sweep");
+        String[] args = {
+            "sweep",
+            "--config",
+            f.toString(),
+            "--grid",
+            "train.lr=1e-3,2e-3",
+            "--seeds",
+            "1",
+            "--dir",
+            s.toString(),
+            "--parallel",
+            "2"
+        };
+        CliTest.Result r = CliTest.run(args);
+        assertEquals(0, r.status(), r.err());
+        assertThat(s.resolve("lr=1e-3/seed-0/checkpoints/step-000002")).exists();
+        assertThat(s.resolve("lr=2e-3/seed-0/checkpoints/step-000002")).exists();
+        CliTest.Result again = CliTest.run(args);
+        assertEquals(0, again.status(), again.err());
+        assertThat(again.err()).contains("lr=1e-3 seed 0: done").contains("lr=2e-3 seed 0: done");
+        CliTest.Result other =
+                CliTest.run("sweep", "--config", f.toString(), "--grid", "train.lr=5e-3", "--dir", s.toString());
+        assertEquals(2, other.status());
+        assertThat(other.err()).contains("sweep.json").contains("different sweep");
+        assertEquals(
+                0,
+                CliTest.run("compare", s.toString(), "--out", dir.resolve("rep").toString())
+                        .status());
+    }
+}
