@@ -66,7 +66,7 @@ final class Html {
                             .append("</td><td>")
                             .append(p.bBetter())
                             .append("</td>")
-                            .append(td(p.pairedP()))
+                            .append("<td>" + p(p.pairedP()) + "</td>")
                             .append(sig(p.pairedPHolm()))
                             .append("</tr>");
                 }
@@ -108,8 +108,16 @@ final class Html {
         return "<td>" + (Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3g", v)) + "</td>";
     }
 
+    /** A p-value as text; one that underflows to 0 is shown as a bound, not as "0". */
+    static String p(double p) {
+        if (Double.isNaN(p)) {
+            return "n/a";
+        }
+        return p < 1e-300 ? "< 1e-300" : String.format(Locale.ROOT, "%.3g", p);
+    }
+
     private static String sig(double p) {
-        String v = Double.isNaN(p) ? "n/a" : String.format(Locale.ROOT, "%.3g", p);
+        String v = p(p);
         return p < 0.05 ? "<td class=\"sig\">" + v + "</td>" : "<td>" + v + "</td>";
     }
 

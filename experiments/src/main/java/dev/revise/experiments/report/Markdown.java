@@ -42,17 +42,17 @@ final class Markdown {
             for (VariantStatistics.Pair p : VariantStatistics.pairwise(byVariant, "delta")) {
                 sb.append(String.format(
                         Locale.ROOT,
-                        "| %s vs %s | %.3f | %.3f | %.3g | %.3g | %.2f | %d / %d | %.3g |%n",
+                        "| %s vs %s | %.3f | %.3f | %s | %s | %.2f | %d / %d | %s |%n",
                         p.a(),
                         p.b(),
                         p.meanA(),
                         p.meanB(),
-                        p.welchPHolm(),
-                        p.mannWhitneyP(),
+                        Html.p(p.welchPHolm()),
+                        Html.p(p.mannWhitneyP()),
                         p.cohenD(),
                         p.aBetter(),
                         p.bBetter(),
-                        p.pairedPHolm()));
+                        Html.p(p.pairedPHolm())));
             }
         }
         return sb.toString();

@@ -43,7 +43,21 @@ public final class Proportions {
         if (n == 0) {
             return 1.0;
         }
-        double p = 2 * new BinomialDistribution(null, (int) n, 0.5).cumulativeProbability((int) Math.min(b, c));
+        // The tail is summed from log-probabilities: commons-math's cumulativeProbability
+        // underflows to exactly 0 for tails below ~1e-16 (443 vs 76 discordant pairs gave 0).
+        BinomialDistribution bin = new BinomialDistribution(null, (int) n, 0.5);
+        int m = (int) Math.min(b, c);
+        double max = Double.NEGATIVE_INFINITY;
+        double[] logs = new double[m + 1];
+        for (int k = 0; k <= m; k++) {
+            logs[k] = bin.logProbability(k);
+            max = Math.max(max, logs[k]);
+        }
+        double sum = 0;
+        for (double l : logs) {
+            sum += Math.exp(l - max);
+        }
+        double p = 2 * Math.exp(max) * sum;
         return Math.min(1.0, p);
     }
 

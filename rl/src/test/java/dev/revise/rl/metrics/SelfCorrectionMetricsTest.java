@@ -102,6 +102,10 @@ class SelfCorrectionMetricsTest {
             }
         }
         assertEquals(1.0, Proportions.mcnemarExact(0, 0));
+        // deep tails must not underflow to 0: 2 * sum_{k<=76} C(519, k) / 2^519 = 5.19e-64 (exact)
+        double deep = Proportions.mcnemarExact(443, 76);
+        assertEquals(5.1914300837792915e-64, deep, 1e-70);
+        assertEquals(2 * (1 + 10 + 45) / 1024.0, Proportions.mcnemarExact(2, 8), 1e-15);
         assertEquals(SelfCorrectionMetrics.editRatio("kitten", "sitting"), 3.0 / 7, 1e-12);
         assertEquals(0.0, SelfCorrectionMetrics.editRatio("", ""));
     }
