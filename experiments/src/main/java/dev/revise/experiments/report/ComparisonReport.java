@@ -62,15 +62,16 @@ public final class ComparisonReport {
 
     static XYChart curve(Map<String, List<RunData>> byVariant, String metric) {
         XYChart c = new XYChartBuilder()
-                .width(900)
+                .width(1100)
                 .height(520)
-                .title(metric + " (mean over seeds; band: min..max)")
+                .title(metric + " (mean over seeds; dashed: min and max seed)")
                 .xAxisTitle("update")
                 .yAxisTitle(metric)
                 .build();
         style(c);
-        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        // a vertical legend on the right fits any number of variants
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        c.getStyler().setYAxisDecimalPattern("0.00");
         int colour = 0;
         for (Map.Entry<String, List<RunData>> e : byVariant.entrySet()) {
             TreeMap<Double, List<Double>> at = new TreeMap<>();
