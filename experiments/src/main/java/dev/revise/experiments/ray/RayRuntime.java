@@ -112,6 +112,7 @@ public final class RayRuntime implements AutoCloseable {
             }
             throw e;
         }
+        restoreLogging();
         LOG.info("Ray started in {} mode{}", options.mode(), address == null ? "" : " at " + address);
         return new RayRuntime(options, address, previous, created);
     }
@@ -288,6 +289,21 @@ public final class RayRuntime implements AutoCloseable {
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
+    /**
+     * Ray.init installs Ray's own log4j2 configuration, which logs to stdout; the JSON-printing
+     * commands need stdout clean, so the project's configuration (stderr only) is put back.
+     */
+    static void restoreLogging() {
+        java.net.URL config = RayRuntime.class.getClassLoader().getResource("revise-log4j2.xml");
+        if (config != null) {
+            try {
+                org.apache.logging.log4j.core.config.Configurator.reconfigure(config.toURI());
+            } catch (java.net.URISyntaxException e) {
+                LOG.warn("cannot restore the logging configuration: {}", e.getMessage());
+            }
+        }
     }
 
     public RayOptions options() {
