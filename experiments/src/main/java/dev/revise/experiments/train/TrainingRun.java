@@ -122,13 +122,7 @@ public final class TrainingRun {
                                 new LinkedHashMap<>(built.trainer().trainStep());
                         long step = built.trainer().step();
                         // 1. non-finite updates are skipped by the optimizer; too many in a row stop the run
-                        nonFinite = m.getOrDefault(MetricNames.STEP_SKIPPED, 0.0) > 0 ? nonFinite + 1 : 0;
-                        if (nonFinite >= maxNonFinite) {
-                            throw new IllegalStateException("stopping at step " + step + ": " + nonFinite
-                                    + " consecutive updates had non-finite loss or gradients (last grad norm "
-                                    + m.get(MetricNames.GRAD_NORM) + ", loss " + m.get(MetricNames.LOSS)
-                                    + "); nothing non-finite was saved. Lower train.lr or check the rewards.");
-                        }
+                        nonFinite = nonFiniteStreak(nonFinite, maxNonFinite, step, m);
                         m.put("train/stage", (double) stage);
                         // 2. evaluation on held-out problems
                         if ((evalEvery > 0 && step % evalEvery == 0) || step == total) {
@@ -156,6 +150,22 @@ public final class TrainingRun {
             }
         }
         return last;
+    }
+
+    /**
+     * The streak of consecutive skipped (non-finite) updates after this one.
+     *
+     * @throws IllegalStateException with a diagnostic when it reaches {@code max}
+     */
+    static int nonFiniteStreak(int streak, int max, long step, Map<String, Double> m) {
+        int now = m.getOrDefault(MetricNames.STEP_SKIPPED, 0.0) > 0 ? streak + 1 : 0;
+        if (now >= max) {
+            throw new IllegalStateException("stopping at step " + step + ": " + now
+                    + " consecutive updates had non-finite loss or gradients (last grad norm "
+                    + m.get(MetricNames.GRAD_NORM) + ", loss " + m.get(MetricNames.LOSS)
+                    + "); nothing non-finite was saved. Lower train.lr or check the rewards.");
+        }
+        return now;
     }
 
     /** Refuses an existing run without --resume and --resume without a checkpoint; returns it. */

@@ -176,6 +176,38 @@ class ResumeTest {
                 .hasMessageContaining("trainer_state.json");
     }
 
+    /** Skipped updates count towards a streak; a finite one resets it; the limit stops the run. */
+    @Test
+    void nonFiniteStreaksStopTheRunWithADiagnostic() {
+        Map<String, Double> skipped = Map.of("optim/step_skipped", 1.0, "optim/grad_norm", Double.NaN);
+        Map<String, Double> fine = Map.of("optim/step_skipped", 0.0);
+        assertEquals(1, TrainingRun.nonFiniteStreak(0, 3, 1, skipped));
+        assertEquals(2, TrainingRun.nonFiniteStreak(1, 3, 2, skipped));
+        assertEquals(0, TrainingRun.nonFiniteStreak(2, 3, 3, fine));
+        assertThatThrownBy(() -> TrainingRun.nonFiniteStreak(2, 3, 4, skipped))
+                .hasMessageContaining("stopping at step 4: 3 consecutive updates had non-finite")
+                .hasMessageContaining("grad norm NaN");
+    }
+
+    /** A policy with a non-finite weight is never checkpointed, and nothing is left half-written. */
+    @Test
+    void nonFiniteWeightsAreNeverSaved() throws Exception {
+        try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager();
+                dev.revise.policies.LlamaPolicy policy =
+                        new PolicyFactory(ConfigTree.resolve(null, List.of())).build(root)) {
+            ai.djl.ndarray.NDArray w = policy.parameters().values().iterator().next();
+            float[] v = w.toFloatArray();
+            v[0] = Float.NaN;
+            w.set(v);
+            Checkpoints ck = new Checkpoints(dir, 2);
+            assertThatThrownBy(() ->
+                            ck.write(policy, Map.of(), new Checkpoints.TrainerState(1, 1, 1, 0, 0, 0, Map.of()), "x"))
+                    .hasMessageContaining("non-finite");
+            assertThat(dir.resolve("checkpoints/step-000001")).doesNotExist();
+            assertThat(dir.resolve("checkpoints/latest")).doesNotExist();
+        }
+    }
+
     static void assertSameRun(Path expected, Path actual) throws Exception {
         List<String> a = Files.readAllLines(expected.resolve("metrics.jsonl"));
         List<String> b = Files.readAllLines(actual.resolve("metrics.jsonl"));
