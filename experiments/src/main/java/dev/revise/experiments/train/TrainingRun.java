@@ -14,7 +14,6 @@ import dev.revise.rl.learn.LearnerState;
 import dev.revise.rl.learn.MetricNames;
 import dev.revise.rl.rollout.RolloutSource;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -278,9 +277,5 @@ public final class TrainingRun {
         } catch (Exception e) {
             throw new IllegalStateException("closing " + r + " failed", e);
         }
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }
