@@ -91,6 +91,7 @@ public final class SelfCorrectionEval {
             }
             // 3. pass@k of the first and the last attempt over the samples of each problem
             extra.put("pass_at_k", passAtK(episodes, q.samples(), env.turns()));
+            extra.putAll(EvalJson.perEpisode(episodes)); // so compare can pair problems across checkpoints
             Path file = EvalJson.write(report, env.feedback().configName(), q.samples(), extra, outDir);
             return new Result(report, extra, file);
         }

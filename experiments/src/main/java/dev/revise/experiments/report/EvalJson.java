@@ -2,11 +2,14 @@ package dev.revise.experiments.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.revise.rl.Trajectory;
 import dev.revise.rl.metrics.SelfCorrectionMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Writes a self-correction report as {@code eval.json} (the fields of the eval contract). */
@@ -54,6 +57,28 @@ public final class EvalJson {
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return file;
+    }
+
+    /**
+     * Per-episode outcomes in task order (correct at each turn; a stopped episode keeps its last
+     * verdict), so two runs evaluated on the same problems can be compared problem by problem.
+     */
+    public static Map<String, Object> perEpisode(List<Trajectory> episodes) {
+        List<String> ids = new ArrayList<>();
+        List<int[]> correct = new ArrayList<>();
+        int turns = episodes.stream().mapToInt(Trajectory::size).max().orElse(0);
+        for (Trajectory t : episodes) {
+            ids.add(t.taskId());
+            int[] c = new int[turns];
+            for (int k = 0; k < turns; k++) {
+                c[k] = t.turn(Math.min(k, t.size() - 1)).verdict().correct() ? 1 : 0;
+            }
+            correct.add(c);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("task_ids", ids);
+        m.put("correct", correct);
+        return Map.of("per_episode", m);
     }
 
     private static Double nullIfNaN(double v) {

@@ -82,34 +82,12 @@ public final class Evaluation {
                 report,
                 feedback,
                 samples,
-                perProblem(out),
+                EvalJson.perEpisode(out),
                 runDir.resolve("eval").resolve(Checkpoints.name(step)));
         writeSamples(out, runDir.resolve("samples").resolve(Checkpoints.name(step) + ".jsonl"));
         Map<String, Double> m = new LinkedHashMap<>(SelfCorrectionMetrics.asMetrics(report, "eval/"));
         m.put("eval/mcnemar_p", report.mcnemarP());
         return m;
-    }
-
-    /**
-     * Per-episode outcomes in task order (correct at each turn; a stopped episode keeps its last
-     * verdict), so two runs evaluated on the same problems can be compared problem by problem.
-     */
-    static Map<String, Object> perProblem(List<Trajectory> episodes) {
-        List<String> ids = new ArrayList<>();
-        List<int[]> correct = new ArrayList<>();
-        int turns = episodes.stream().mapToInt(Trajectory::size).max().orElse(0);
-        for (Trajectory t : episodes) {
-            ids.add(t.taskId());
-            int[] c = new int[turns];
-            for (int k = 0; k < turns; k++) {
-                c[k] = t.turn(Math.min(k, t.size() - 1)).verdict().correct() ? 1 : 0;
-            }
-            correct.add(c);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("task_ids", ids);
-        m.put("correct", correct);
-        return Map.of("per_episode", m);
     }
 
     private void writeSamples(List<Trajectory> trajectories, Path file) throws IOException {

@@ -116,16 +116,11 @@ final class RolloutBackends {
         }
         if (policy.tokenizer() instanceof CharTokenizer ct) {
             try {
-                return RolloutActorJson.MAPPER.writeValueAsString(ct.toJson());
+                return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(ct.toJson());
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         }
         throw new IllegalStateException("a random-weight policy without the built-in tokenizer");
-    }
-
-    private static final class RolloutActorJson {
-        static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
-                new com.fasterxml.jackson.databind.ObjectMapper();
     }
 }

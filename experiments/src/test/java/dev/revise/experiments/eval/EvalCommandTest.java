@@ -81,6 +81,8 @@ class EvalCommandTest {
             assertThat(e.has(f)).as(f).isTrue();
         }
         assertThat(e.get("pass_at_k").get("t1").has("2")).isTrue();
+        assertEquals(12, e.get("per_episode").get("task_ids").size());
+        assertEquals(3, e.get("per_episode").get("correct").get(0).size());
     }
 
     @Test
