@@ -2,10 +2,16 @@ package dev.revise.rl.train;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 /** Process memory as the OS and the C allocator see it, and a robust trend over samples (leak checks). */
 public final class MemoryProbe {
@@ -70,6 +76,78 @@ public final class MemoryProbe {
         }
         MallInfo2 m = Holder.C.mallinfo2();
         return (m.uordblks + m.hblkhd) / (1024.0 * 1024.0);
+    }
+
+    private static final Pattern NMT_MALLOC = Pattern.compile("\\((?:malloc|arena)=(\\d+)KB");
+
+    /**
+     * Bytes the JVM itself has taken from the C allocator (compiler arenas, symbol tables, GC
+     * structures, direct buffers), in MB, as Native Memory Tracking reports them; NaN unless the
+     * JVM runs with {@code -XX:NativeMemoryTracking=summary} (the test JVMs do). The JIT's arenas
+     * come and go by tens of MB when C2 compiles a hot method, which would read as a leak.
+     */
+    public static double jvmMallocMegabytes() {
+        String summary;
+        try {
+            summary = String.valueOf(ManagementFactory.getPlatformMBeanServer()
+                    .invoke(
+                            new ObjectName("com.sun.management:type=DiagnosticCommand"),
+                            "vmNativeMemory",
+                            new Object[] {new String[] {"summary"}},
+                            new String[] {String[].class.getName()}));
+        } catch (JMException | RuntimeException e) {
+            return Double.NaN;
+        }
+        Matcher m = NMT_MALLOC.matcher(summary);
+        long kilobytes = 0;
+        boolean any = false;
+        while (m.find()) {
+            kilobytes += Long.parseLong(m.group(1));
+            any = true;
+        }
+        return any ? kilobytes / 1024.0 : Double.NaN;
+    }
+
+    /**
+     * The C allocator's bytes in use less the JVM's own (libtorch, DJL's JNI and other native
+     * libraries), in MB; the allocator's whole figure where Native Memory Tracking is off, NaN where
+     * mallinfo2 is missing.
+     */
+    public static double nativeLibrariesInUseMegabytes() {
+        double all = mallocInUseMegabytes();
+        double jvm = jvmMallocMegabytes();
+        return Double.isNaN(jvm) ? all : all - jvm;
+    }
+
+    /** Growth per 100 steps of native-library memory in use and of RSS less the JVM's mallocs. */
+    public record Growth(double nativePer100, double rssPer100) {
+        /** The smaller growth of two windows, per measure: a leak grows in both, a one-off jump in one. */
+        public Growth persistentWith(Growth other) {
+            return new Growth(min(nativePer100, other.nativePer100), min(rssPer100, other.rssPer100));
+        }
+
+        private static double min(double a, double b) {
+            return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
+        }
+    }
+
+    /**
+     * Runs {@code step} for steps {@code from .. from + count - 1}, sampling memory (after {@link
+     * #settle()}) every {@code every} steps, and returns the Theil-Sen growth per 100 steps.
+     */
+    public static Growth measure(int from, int count, int every, IntConsumer step) {
+        List<double[]> nativeInUse = new ArrayList<>();
+        List<double[]> rss = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            step.accept(i);
+            if ((i - from) % every == 0 || i == from + count - 1) {
+                settle();
+                double jvm = jvmMallocMegabytes();
+                nativeInUse.add(new double[] {i, nativeLibrariesInUseMegabytes()});
+                rss.add(new double[] {i, residentMegabytes() - (Double.isNaN(jvm) ? 0 : jvm)});
+            }
+        }
+        return new Growth(theilSenSlope(nativeInUse) * 100, theilSenSlope(rss) * 100);
     }
 
     /**
