@@ -78,8 +78,20 @@ public final class Algorithms {
             case "score" -> true;
             case "grpo", "rloo", "reinforce" -> anyNonZero(c.numbers("grpo.kl_coef", 0, 1e6));
             case "ppo" -> anyNonZero(c.numbers("ppo.kl_in_reward", 0, 1e6));
+            case "pair_sft", "star" -> samplesFromBase(c);
             default -> false;
         };
+    }
+
+    /**
+     * Whether rollouts come from the frozen initial policy rather than the one being trained: the
+     * supervised baselines with {@code correction_sft.samples_from: base}, which makes their data
+     * what SCoRe's are, samples of the base model that training never feeds back into.
+     */
+    public static boolean samplesFromBase(ConfigTree c) {
+        String n = name(c);
+        return (n.equals("pair_sft") || n.equals("star"))
+                && c.choice("correction_sft.samples_from", "policy", "base").equals("base");
     }
 
     /** The reward the rollout workers compute (trainers re-score per stage where they need to). */
@@ -236,6 +248,9 @@ public final class Algorithms {
 
     static GrpoLearner.Optimizer optimizer(ConfigTree c) {
         double lr = c.number("train.lr", 0, 10);
+        if (lr == 0) {
+            throw new IllegalArgumentException("train.lr: expected a number in (0, 10], got 0");
+        }
         int warmup = c.integer("train.warmup_steps", 0, Integer.MAX_VALUE);
         double minRatio = c.number("train.min_lr_ratio", 0, 1);
         long steps = Math.max(1, totalSteps(c));

@@ -104,8 +104,10 @@ public final class TrainingRun {
             SamplingParams sampling = Algorithms.sampling(
                     config, env.maxTokensPerTurn(), policy.config().eosTokenId());
             Evaluation evaluation = new Evaluation(config, taskSetup, policy);
-            try (RolloutSource rollouts =
-                    Algorithms.needsRollouts(config) ? RolloutBackends.create(config, policy, env, taskSetup) : null) {
+            try (RolloutSource rollouts = Algorithms.needsRollouts(config)
+                    ? RolloutBackends.create(
+                            config, Algorithms.samplesFromBase(config) ? reference : policy, env, taskSetup)
+                    : null) {
                 Algorithms.Built built =
                         Algorithms.build(config, policy, reference, tasks, rollouts, taskSetup, sampling);
                 try {

@@ -19,9 +19,12 @@ import java.util.Map;
  *                              G samples, maximise log pi(y+ | x, y1-, p)
  * </pre>
  *
- * Each update collects {@code tasksPerStep} x {@code groupSize} fresh trajectories (so the data
- * follows the policy, as in STaR's iterations) and takes one SFT step on the examples they yield.
- * Only the second attempt's tokens are targets; the first attempt and the instruction are context.
+ * Each update collects {@code tasksPerStep} x {@code groupSize} fresh trajectories from {@code
+ * rollouts} and takes one SFT step on the examples they yield. Whose samples those are is the
+ * rollout source's business: the policy being trained (the data follows it, as in STaR's
+ * iterations) or a frozen copy of the base (SCoRe's offline baselines, drawn as a stream: no
+ * example is seen twice and none depends on training). Only the second attempt's tokens are
+ * targets; the first attempt and the instruction are context.
  */
 public final class CorrectionSftTrainer implements Trainer {
 
