@@ -9,8 +9,10 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -89,6 +91,9 @@ public final class RayRuntime implements AutoCloseable {
             props.put("ray.run-mode", "CLUSTER");
             props.put("ray.address", address);
             props.put("ray.job.code-search-path", options.codeSearchPath());
+            props.putAll(workerJvmProperties(
+                    System.getProperties(),
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
         }
         Map<String, String> previous = setProperties(props);
         String target = address;
@@ -115,6 +120,46 @@ public final class RayRuntime implements AutoCloseable {
         restoreLogging();
         LOG.info("Ray started in {} mode{}", options.mode(), address == null ? "" : " at " + address);
         return new RayRuntime(options, address, previous, created);
+    }
+
+    /** The JVM options every worker of this project needs, whoever starts it (DJL never tries the network). */
+    static final List<String> WORKER_JVM_OPTIONS = List.of("-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true");
+
+    /** Environment variables for the worker processes (DJL reads both spellings of the opt-out). */
+    static final Map<String, String> WORKER_ENV = Map.of("OPT_OUT_TRACKING", "true", "DJL_OFFLINE", "true");
+
+    /**
+     * The Ray job properties that give cluster-mode Java workers, which raylets start, what this
+     * JVM was started with: DJL offline and untracked, and this JVM's {@code --add-opens} (Ray's
+     * serializers need them on Java 17). Appended after any {@code ray.job.jvm-options.N} the
+     * user set; an option already there is not repeated; a user's env var is not overridden.
+     */
+    static Map<String, String> workerJvmProperties(java.util.Properties current, List<String> thisJvmArguments) {
+        List<String> existing = new ArrayList<>();
+        for (int i = 0; current.getProperty("ray.job.jvm-options." + i) != null; i++) {
+            existing.add(current.getProperty("ray.job.jvm-options." + i));
+        }
+        List<String> wanted = new ArrayList<>(WORKER_JVM_OPTIONS);
+        for (String a : thisJvmArguments) {
+            if (a.startsWith("--add-opens")) {
+                wanted.add(a);
+            }
+        }
+        Map<String, String> props = new LinkedHashMap<>();
+        int next = existing.size();
+        for (String option : wanted) {
+            if (!existing.contains(option)) {
+                props.put("ray.job.jvm-options." + next++, option);
+                existing.add(option);
+            }
+        }
+        new java.util.TreeMap<>(WORKER_ENV).forEach((k, v) -> {
+            String key = "ray.job.runtime-env.env-vars." + k;
+            if (current.getProperty(key) == null) {
+                props.put(key, v);
+            }
+        });
+        return props;
     }
 
     /** Returns the resolved head address, or throws saying what to install or start. */

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -223,6 +224,45 @@ class RayRuntimeTest {
                     System.setProperty(keys[i], saved[i]);
                 }
             }
+        }
+    }
+
+    @Test
+    void clusterWorkersGetTheProjectsJvmFlagsAfterTheUsersOwn() {
+        java.util.Properties user = new java.util.Properties();
+        user.setProperty("ray.job.jvm-options.0", "-Xmx8g");
+        user.setProperty("ray.job.jvm-options.1", "-Dai.djl.offline=true");
+        user.setProperty("ray.job.runtime-env.env-vars.DJL_OFFLINE", "true");
+        java.util.Map<String, String> props = RayRuntime.workerJvmProperties(
+                user, List.of("-Xmx2g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "-Dfoo=1"));
+        assertEquals(
+                java.util.Map.of(
+                        "ray.job.jvm-options.2", "-DOPT_OUT_TRACKING=true",
+                        "ray.job.jvm-options.3", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                        "ray.job.runtime-env.env-vars.OPT_OUT_TRACKING", "true"),
+                props);
+    }
+
+    @Test
+    void raysOwnConfigReaderTurnsThemIntoWorkerOptionsAndEnvironment() {
+        java.util.Map<String, String> props = RayRuntime.workerJvmProperties(new java.util.Properties(), List.of());
+        java.util.Map<String, String> saved = new java.util.HashMap<>();
+        props.forEach((k, v) -> saved.put(k, System.getProperty(k)));
+        try {
+            props.forEach(System::setProperty);
+            io.ray.runtime.config.RayConfig config = io.ray.runtime.config.RayConfig.create();
+            assertEquals(RayRuntime.WORKER_JVM_OPTIONS, config.jvmOptionsForJavaWorker);
+            com.typesafe.config.Config env = config.getInternalConfig().getConfig("ray.job.runtime-env.env-vars");
+            assertEquals("true", env.getString("OPT_OUT_TRACKING"));
+            assertEquals("true", env.getString("DJL_OFFLINE"));
+        } finally {
+            saved.forEach((k, v) -> {
+                if (v == null) {
+                    System.clearProperty(k);
+                } else {
+                    System.setProperty(k, v);
+                }
+            });
         }
     }
 }
