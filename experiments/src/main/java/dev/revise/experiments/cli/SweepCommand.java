@@ -1,18 +1,25 @@
 package dev.revise.experiments.cli;
 
+import dev.revise.experiments.ray.RayOptions;
+import dev.revise.experiments.ray.RayRuntime;
+import dev.revise.experiments.ray.WorkerResources;
 import dev.revise.experiments.sweep.Sweep;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code revise sweep}: a grid of variants x seeds into one directory; run it again to continue. */
-@Command(name = "sweep", description = "Run a grid of config variants x seeds (sequentially); resumable.")
+@Command(
+        name = "sweep",
+        description = "Run a grid of config variants x seeds (sequentially, in parallel driver JVMs, or as Ray"
+                + " tasks); resumable: run it again to continue.")
 final class SweepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,8 +42,30 @@ final class SweepCommand implements Callable<Integer> {
     @Option(
             names = "--parallel",
             defaultValue = "1",
-            description = "runs at once, each in its own driver JVM (for Ray clusters; default: ${DEFAULT-VALUE})")
+            description = "runs at once: each in its own driver JVM, or with --on-ray as that many Ray tasks"
+                    + " (default: ${DEFAULT-VALUE})")
     int parallel;
+
+    @Option(
+            names = "--on-ray",
+            description = "train every run as a Ray task on the cluster's workers (config and --dir on a shared"
+                    + " filesystem); LOCAL mode runs them one at a time in this JVM")
+    boolean onRay;
+
+    @Option(names = "--ray-address", description = "with --on-ray: the Ray head (host:6379 or auto); default: LOCAL")
+    String rayAddress;
+
+    @Option(
+            names = "--run-gpus",
+            defaultValue = "0",
+            description = "with --on-ray: GPUs each run reserves (default: ${DEFAULT-VALUE})")
+    double runGpus;
+
+    @Option(
+            names = "--run-cpus",
+            defaultValue = "0",
+            description = "with --on-ray: CPUs each run reserves (0: Ray's default; default: ${DEFAULT-VALUE})")
+    double runCpus;
 
     @Override
     public Integer call() throws Exception {
@@ -49,10 +78,28 @@ final class SweepCommand implements Callable<Integer> {
                 : Path.of("runs", "sweep-" + config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         List<Sweep.Run> plan = Sweep.plan(config, sets, axes, seeds, d);
         PrintWriter err = spec.commandLine().getErr();
-        Sweep.run(config, plan, d, parallel, line -> {
+        Consumer<String> log = line -> {
             err.println(line);
             err.flush();
-        });
+        };
+        if (!onRay) {
+            if (rayAddress != null || runGpus != 0 || runCpus != 0) {
+                throw new IllegalArgumentException("--ray-address, --run-gpus and --run-cpus need --on-ray");
+            }
+            Sweep.run(
+                    config, plan, d, parallel > 1 ? Sweep.Executor.processes(parallel) : Sweep.Executor.inline(), log);
+        } else {
+            Sweep.Executor ray = Sweep.Executor.ray(parallel, new WorkerResources(runGpus, runCpus));
+            RayOptions options = rayAddress == null
+                    ? RayOptions.fromSystemProperties()
+                    : RayOptions.cluster(
+                            rayAddress,
+                            System.getProperty("ray.job.code-search-path"),
+                            RayOptions.DEFAULT_CONNECT_TIMEOUT);
+            try (RayRuntime runtime = RayRuntime.start(options)) {
+                Sweep.run(config, plan, d, ray, log);
+            }
+        }
         spec.commandLine().getOut().println(d);
         spec.commandLine().getOut().flush();
         return 0;

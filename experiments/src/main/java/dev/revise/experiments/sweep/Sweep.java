@@ -17,11 +17,12 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * {@code revise sweep}: a grid of config variants x seeds, run one after another into one sweep
- * directory ({@code <dir>/<variant>/seed-<k>/}). The plan is written to {@code sweep.json} first;
- * running the same sweep again skips finished runs, resumes interrupted ones from their latest
- * checkpoint and starts the rest, so a sweep that does not fit one session continues where it
- * stopped.
+ * {@code revise sweep}: a grid of config variants x seeds into one sweep directory ({@code
+ * <dir>/<variant>/seed-<k>/}), trained one after another in this JVM, in parallel driver
+ * processes, or as Ray tasks on a cluster ({@link Executor}). The plan is written to {@code
+ * sweep.json} first; running the same sweep again skips finished runs, resumes interrupted ones
+ * from their latest checkpoint and starts the rest, so a sweep that does not fit one session
+ * continues where it stopped.
  */
 public final class Sweep {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -119,20 +120,49 @@ public final class Sweep {
 
     /** Writes or checks sweep.json, then runs what is not finished. Returns the run directories. */
     public static List<Path> run(Path config, List<Run> runs, Path dir, Consumer<String> log) throws IOException {
-        return run(config, runs, dir, 1, log);
+        return run(config, runs, dir, Executor.inline(), log);
     }
 
-    /**
-     * As {@link #run(Path, List, Path, Consumer)}; with {@code parallel} > 1 the pending runs go to
-     * that many separate {@code revise train} driver processes at once (one JVM holds one gradient
-     * tape), each with its own Ray actors: on a Ray cluster their rollouts spread over the cluster.
-     * A child's output goes to {@code <dir>/logs/}.
-     */
-    public static List<Path> run(Path config, List<Run> runs, Path dir, int parallel, Consumer<String> log)
-            throws IOException {
-        if (parallel < 1) {
-            throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
+    /** Where the runs of a sweep train. */
+    public sealed interface Executor {
+        /** One after another in this JVM. */
+        static Executor inline() {
+            return new Inline();
         }
+
+        /**
+         * {@code parallel} separate {@code revise train} driver processes at once (one JVM holds
+         * one gradient tape), each with its own Ray actors: on a Ray cluster their rollouts spread
+         * over the cluster. A child's output goes to {@code <dir>/logs/}.
+         */
+        static Executor processes(int parallel) {
+            if (parallel < 1) {
+                throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
+            }
+            return new Processes(parallel);
+        }
+
+        /** As Ray tasks, at most {@code parallel} at once, each reserving {@code resources}: see {@link RaySweep}. */
+        static Executor ray(int parallel, dev.revise.experiments.ray.WorkerResources resources) {
+            if (parallel < 1) {
+                throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
+            }
+            return new OnRay(parallel, resources);
+        }
+    }
+
+    record Inline() implements Executor {}
+
+    record Processes(int parallel) implements Executor {}
+
+    record OnRay(int parallel, dev.revise.experiments.ray.WorkerResources resources) implements Executor {}
+
+    /**
+     * Writes or checks sweep.json, then trains what is not finished where {@code executor} says.
+     * Returns the run directories.
+     */
+    public static List<Path> run(Path config, List<Run> runs, Path dir, Executor executor, Consumer<String> log)
+            throws IOException {
         Path manifest = dir.resolve("sweep.json");
         Map<String, Object> plan = new LinkedHashMap<>();
         plan.put("config", config.toAbsolutePath().toString());
@@ -154,39 +184,64 @@ public final class Sweep {
             i++;
             Path runDir = Path.of(r.dir());
             dirs.add(runDir);
-            ConfigTree tree = ConfigTree.resolve(config, r.overrides());
-            long total = Algorithms.totalSteps(tree);
-            Checkpoints ck = new Checkpoints(runDir, 1);
-            Path latest = Files.exists(runDir) ? ck.latest() : null;
-            if (latest != null && Checkpoints.trainerState(latest).step() >= total) {
-                log.accept(String.format("sweep: %d/%d %s seed %d: done", i, runs.size(), r.variant(), r.seedIndex()));
+            String progress = String.format("sweep: %d/%d %s seed %d: ", i, runs.size(), r.variant(), r.seedIndex());
+            if (isFinished(config, r)) {
+                log.accept(progress + "done");
                 continue;
             }
-            boolean resume = latest != null;
-            if (!resume && Files.exists(runDir)) {
-                Checkpoints.deleteTree(runDir); // killed before its first checkpoint: nothing saved to keep
+            Path latest = latestUnfinished(config, r);
+            log.accept(progress + (latest != null ? "resuming from " + latest.getFileName() : "start"));
+            if (executor instanceof Inline) {
+                trainOne(config, r, p -> {
+                    if (p.step() % 10 == 0 || p.step() == p.total()) {
+                        log.accept(String.format(
+                                "sweep: %s seed %d step %d/%d", r.variant(), r.seedIndex(), p.step(), p.total()));
+                    }
+                });
+            } else {
+                pending.add(new Child(r, config, latest != null, dir));
             }
-            log.accept(String.format(
-                    "sweep: %d/%d %s seed %d: %s",
-                    i,
-                    runs.size(),
-                    r.variant(),
-                    r.seedIndex(),
-                    resume ? "resuming from " + latest.getFileName() : "start"));
-            if (parallel > 1) {
-                pending.add(new Child(r, config, resume, dir));
-                continue;
-            }
-            new TrainingRun(tree, runDir, resume, p -> {
-                        if (p.step() % 10 == 0 || p.step() == p.total()) {
-                            log.accept(String.format(
-                                    "sweep: %s seed %d step %d/%d", r.variant(), r.seedIndex(), p.step(), p.total()));
-                        }
-                    })
-                    .run();
         }
-        ChildProcesses.runAll(pending, parallel, log);
+        if (executor instanceof Processes p) {
+            ChildProcesses.runAll(pending, p.parallel(), log);
+        } else if (executor instanceof OnRay ray) {
+            RaySweep.runAll(pending, ray.parallel(), ray.resources(), log);
+        }
         return dirs;
+    }
+
+    /** Whether the run's latest complete checkpoint is at its last step. */
+    static boolean isFinished(Path config, Run r) throws IOException {
+        Path runDir = Path.of(r.dir());
+        Path latest = Files.exists(runDir) ? new Checkpoints(runDir, 1).latest() : null;
+        return latest != null
+                && Checkpoints.trainerState(latest).step()
+                        >= Algorithms.totalSteps(ConfigTree.resolve(config, r.overrides()));
+    }
+
+    /** The latest complete checkpoint of a run that is not finished; null when there is none or it is done. */
+    static Path latestUnfinished(Path config, Run r) throws IOException {
+        Path runDir = Path.of(r.dir());
+        Path latest = Files.exists(runDir) ? new Checkpoints(runDir, 1).latest() : null;
+        return latest == null || isFinished(config, r) ? null : latest;
+    }
+
+    /**
+     * Trains one run to its end wherever this is called (the sweep's JVM, a Ray worker): a finished
+     * run is left alone, an interrupted one resumes from its latest checkpoint, and a directory
+     * killed before its first checkpoint is cleared first (nothing saved to keep). Deciding here
+     * rather than in the planner makes a retried Ray task resume what its dead attempt saved.
+     */
+    static void trainOne(Path config, Run r, Consumer<TrainingRun.Progress> progress) throws IOException {
+        if (isFinished(config, r)) {
+            return;
+        }
+        Path runDir = Path.of(r.dir());
+        boolean resume = latestUnfinished(config, r) != null;
+        if (!resume && Files.exists(runDir)) {
+            Checkpoints.deleteTree(runDir);
+        }
+        new TrainingRun(ConfigTree.resolve(config, r.overrides()), runDir, resume, progress).run();
     }
 
     /** A run to train in its own driver process. */

@@ -1,6 +1,7 @@
 package dev.revise.experiments.train;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.envs.EnvironmentConfig;
@@ -85,8 +86,26 @@ public final class TrainingRun {
         return facts;
     }
 
-    /** Trains to the end; returns the final evaluation's metrics. */
+    /**
+     * Trains to the end; returns the final evaluation's metrics. With {@code run.threads} > 0
+     * libtorch's intra-op threads are set for the run (a process-wide setting) and put back after.
+     */
     public Map<String, Double> run() throws IOException {
+        int threads = config.integer("run.threads", 0, 4096);
+        if (threads == 0) {
+            return train();
+        }
+        ai.djl.engine.Engine.getEngine("PyTorch"); // loads libtorch before the JNI call
+        int before = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
+        try {
+            return train();
+        } finally {
+            JniUtils.setNumThreads(before);
+        }
+    }
+
+    private Map<String, Double> train() throws IOException {
         Checkpoints checkpoints = new Checkpoints(runDir, config.integer("checkpoint.keep_last", 1, 1 << 20));
         Path resumeFrom = prepareDirectory(checkpoints);
         long total = Algorithms.totalSteps(config);

@@ -64,4 +64,20 @@ class SweepTest {
                 CliTest.run("compare", s.toString(), "--out", dir.resolve("rep").toString())
                         .status());
     }
+
+    @Test
+    void onRayFromTheCommandLine() throws Exception {
+        Path f = dir.resolve("sft.yaml");
+        Files.writeString(f, "algorithm: sft\ntrain:\n  steps: 2\nsft:\n  batch: 4\neval:\n  problems: 2\n");
+        Path s = dir.resolve("sweep");
+        CliTest.Result r = CliTest.run(
+                "sweep", "--config", f.toString(), "--grid", "train.lr=1e-3,2e-3", "--dir", s.toString(), "--on-ray");
+        assertEquals(0, r.status(), r.err());
+        assertThat(r.err()).contains("lr=1e-3 seed 0: done").contains("lr=2e-3 seed 0: done");
+        assertThat(s.resolve("lr=2e-3/seed-0/checkpoints/step-000002")).exists();
+        CliTest.Result gpus = CliTest.run(
+                "sweep", "--config", f.toString(), "--dir", dir.resolve("other").toString(), "--run-gpus", "1");
+        assertEquals(2, gpus.status());
+        assertThat(gpus.err()).contains("need --on-ray");
+    }
 }

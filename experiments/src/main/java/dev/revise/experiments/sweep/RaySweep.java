@@ -1,0 +1,120 @@
+package dev.revise.experiments.sweep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.revise.experiments.ray.WorkerResources;
+import io.ray.api.ObjectRef;
+import io.ray.api.Ray;
+import io.ray.api.WaitResult;
+import io.ray.api.call.TaskCaller;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sweep members as Ray tasks: each run trains inside a Ray worker that reserves the run's
+ * resources (a GPU for its learner, CPUs), so on a cluster the runs themselves spread over the
+ * nodes, and the rollout actors each run creates go with them. The worker decides itself whether
+ * to start, resume or skip ({@link Sweep#trainOne}), so a task Ray retries after its worker died
+ * resumes from what the dead attempt checkpointed. The config file and the sweep directory must be
+ * at the same path on every node (a shared filesystem): workers write the checkpoints.
+ *
+ * <p>Ray must be initialised by the caller. In LOCAL mode every task runs in this JVM, one at a
+ * time (one gradient tape per JVM), and GPU requests are refused rather than silently not
+ * reserved, as for rollout actors.
+ */
+final class RaySweep {
+    private static final Logger LOG = LoggerFactory.getLogger(RaySweep.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a task is sent: JSON, as everything crossing Ray. */
+    record Request(String config, Sweep.Run run) {}
+
+    private RaySweep() {}
+
+    static void runAll(List<Sweep.Child> children, int parallel, WorkerResources resources, Consumer<String> log) {
+        if (!Ray.isInitialized()) {
+            throw new IllegalStateException("a sweep on Ray needs Ray initialised (RayRuntime.start)");
+        }
+        boolean local = Ray.getRuntimeContext().isLocalMode();
+        if (local && resources.wantsGpu()) {
+            throw new IllegalArgumentException(
+                    "--run-gpus " + resources.gpusPerWorker() + " cannot be honoured in Ray LOCAL"
+                            + " mode, which ignores resource requests: connect to a cluster (--ray-address) or drop it");
+        }
+        if (children.isEmpty()) {
+            return;
+        }
+        int inFlight = local ? 1 : parallel;
+        Deque<Sweep.Child> queue = new ArrayDeque<>(children);
+        Map<ObjectRef<String>, Sweep.Child> running = new LinkedHashMap<>();
+        List<String> failures = new ArrayList<>();
+        while (!queue.isEmpty() || !running.isEmpty()) {
+            while (running.size() < inFlight && !queue.isEmpty()) {
+                Sweep.Child c = queue.poll();
+                running.put(submit(c, resources), c);
+            }
+            WaitResult<String> ready = Ray.wait(new ArrayList<>(running.keySet()), 1);
+            for (ObjectRef<String> done : ready.getReady()) {
+                Sweep.Child c = running.remove(done);
+                String what = c.run().variant() + " seed " + c.run().seedIndex();
+                try {
+                    done.get();
+                    log.accept("sweep: " + what + ": done");
+                } catch (RuntimeException e) {
+                    Throwable cause = e;
+                    while (cause.getCause() != null && cause.getCause() != cause) {
+                        cause = cause.getCause();
+                    }
+                    log.accept("sweep: " + what + ": failed (" + cause + ")");
+                    failures.add(what + " (" + cause + ")");
+                }
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("sweep: " + failures.size() + " run(s) failed on Ray: "
+                    + String.join("; ", failures) + " (run the sweep again to retry them)");
+        }
+    }
+
+    private static ObjectRef<String> submit(Sweep.Child c, WorkerResources resources) {
+        Sweep.Run r = c.run();
+        Sweep.Run absolute = new Sweep.Run(
+                r.variant(),
+                r.seedIndex(),
+                r.seed(),
+                r.overrides(),
+                Path.of(r.dir()).toAbsolutePath().toString());
+        String request;
+        try {
+            request = JSON.writeValueAsString(
+                    new Request(c.config().toAbsolutePath().toString(), absolute));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TaskCaller<String> call = Ray.task(RaySweep::train, request);
+        resources.asRayResources().forEach(call::setResource);
+        return call.remote();
+    }
+
+    /** The Ray task: trains one run in this worker. Public for Ray's function lookup. */
+    public static String train(String requestJson) throws IOException {
+        Request q = JSON.readValue(requestJson, Request.class);
+        Sweep.Run r = q.run();
+        LOG.info("sweep task: {} seed {} into {}", r.variant(), r.seedIndex(), r.dir());
+        Sweep.trainOne(Path.of(q.config()), r, p -> {
+            if (p.step() % 10 == 0 || p.step() == p.total()) {
+                LOG.info("sweep task: {} seed {} step {}/{}", r.variant(), r.seedIndex(), p.step(), p.total());
+            }
+        });
+        return r.dir();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.revise.experiments.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.revise.experiments.config.ConfigTree;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code run.threads} sets libtorch's intra-op threads for the run and puts them back after it. */
+class RunThreadsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theRunTrainsWithItsThreadCountAndRestoresTheProcesses() throws Exception {
+        Engine.getEngine("PyTorch");
+        int before = JniUtils.getNumThreads();
+        int wanted = before == 1 ? 2 : 1;
+        Set<Integer> seen = new HashSet<>();
+        new TrainingRun(
+                        ConfigTree.resolve(
+                                null,
+                                List.of(
+                                        "algorithm=sft",
+                                        "run.threads=" + wanted,
+                                        "train.steps=2",
+                                        "sft.batch=4",
+                                        "eval.problems=2")),
+                        dir.resolve("run"),
+                        false,
+                        p -> seen.add(JniUtils.getNumThreads()))
+                .run();
+        assertThat(seen).containsExactly(wanted);
+        assertEquals(before, JniUtils.getNumThreads());
+    }
+}
