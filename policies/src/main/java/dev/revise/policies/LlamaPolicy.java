@@ -19,6 +19,7 @@ import dev.revise.rl.ScoreOptions;
 import dev.revise.rl.TextTokenizer;
 import dev.revise.rl.TokenBatch;
 import dev.revise.rl.TokenScores;
+import dev.revise.rl.train.TensorConstants;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -169,6 +170,10 @@ public final class LlamaPolicy implements Policy {
         NDArray hidden =
                 model.forward(scope, idArray, posArray, model.causalBias(scope, t), null, 0, training); // (B, T, D)
         NDArray logits = model.logits(hidden.get(":, :-1, :")); // (B, T-1, V)
+        if (options.temperature() != 1.0) {
+            // a tensor factor in the scope, not mul(float): see TensorConstants
+            logits = logits.mul(TensorConstants.scoped(scope, (float) (1.0 / options.temperature())));
+        }
         NDArray logp = logits.logSoftmax(-1); // (B, T-1, V)
         NDArray tokenLogp = logp.gather(targetArray, -1).reshape(b, t - 1); // (B, T-1)
         NDArray entropy = null;

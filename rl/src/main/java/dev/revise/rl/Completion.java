@@ -6,7 +6,8 @@ package dev.revise.rl;
  * @param text decoded text of the new tokens (cut before a stop string, if one matched)
  * @param tokenIds the sampled token ids, including a final stop token (arrays compare by reference)
  * @param logProbs log-probability of each sampled token under the sampling distribution's model
- *     (temperature 1, before top-k/top-p truncation): the "old log-probs" of PPO/GRPO
+ *     at the sampling temperature, before top-k/top-p truncation: what the learners score with
+ *     {@code ScoreOptions.atTemperature}
  * @param finishReason why sampling ended
  */
 public record Completion(String text, int[] tokenIds, float[] logProbs, FinishReason finishReason) {

@@ -298,4 +298,49 @@ class GrpoLearnerTest {
             assertTrue(java.util.Arrays.equals(before, p.snapshot()), "an all-filtered batch must not change weights");
         }
     }
+
+    @Test
+    void theLearnerScoresAtTheSamplingTemperature() {
+        List<Rollout> batch = rollouts(2, 4, 9);
+        double[] temperatures = {1.0, 0.5};
+        double[] reported = new double[2];
+        double[] expected = new double[2];
+        for (int k = 0; k < 2; k++) {
+            try (NDManager root = NDManager.newBaseManager();
+                    LlamaPolicy p = policy(root, 1);
+                    LlamaPolicy ref = policy(root, 1);
+                    GrpoLearner learner =
+                            new GrpoLearner(p, ref, config(0, 0, 0).withTemperature(temperatures[k]))) {
+                // the policy's entropy at T over the generated tokens, before the update
+                try (NDManager scope = root.newSubManager()) {
+                    dev.revise.rl.TokenBatch tb = new dev.revise.rl.TokenBatch(
+                            batch.stream().map(Rollout::tokens).toArray(int[][]::new));
+                    float[] h = p.score(
+                                    scope, tb, dev.revise.rl.ScoreOptions.WITH_ENTROPY.atTemperature(temperatures[k]))
+                            .entropy()
+                            .toFloatArray();
+                    int cols = tb.maxLength() - 1;
+                    double sum = 0;
+                    int n = 0;
+                    for (int i = 0; i < batch.size(); i++) {
+                        int[] turns = batch.get(i).turnOfToken();
+                        for (int j = 1; j < turns.length; j++) {
+                            if (turns[j] >= 0) {
+                                sum += h[i * cols + j - 1];
+                                n++;
+                            }
+                        }
+                    }
+                    expected[k] = sum / n;
+                }
+                reported[k] = learner.update(batch).get(MetricNames.ENTROPY);
+            }
+        }
+        assertEquals(expected[0], reported[0], 1e-4, "entropy at T = 1");
+        assertEquals(expected[1], reported[1], 1e-4, "entropy at T = 0.5");
+        // a random policy is nearly uniform, so the gap is small, but ten times the tolerance above
+        assertTrue(
+                reported[0] - reported[1] > 1e-3,
+                "a colder distribution has less entropy: " + reported[1] + " vs " + reported[0]);
+    }
 }

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Sweeps as Ray tasks (LOCAL mode): the runs, whose rollouts go to Ray actors created inside the
  * task, give the same metrics as the same sweep trained inline (the same rollouts; learner values
- * agree to 1e-9: libtorch's GEMMs round the last bits differently on the first thread of a process
- * that computes than on later ones, ~1e-14 here); a failing run is named while the others finish; a
- * repeat skips finished runs and retries the failed one.
+ * agree to float32 rounding, 1e-6 relative: libtorch rounds the last bits differently on the first
+ * thread of a process that computes than on later ones); a failing run is named while the others
+ * finish; a repeat skips finished runs and retries the failed one.
  */
 class RaySweepTest {
     @TempDir
@@ -63,7 +63,12 @@ class RaySweepTest {
                 for (int step = 0; step < inline.size(); step++) {
                     assertEquals(inline.get(step).keySet(), onRay.get(step).keySet(), variant);
                     for (String k : inline.get(step).keySet()) {
-                        assertEquals(inline.get(step).get(k), onRay.get(step).get(k), 1e-9, variant + " " + k);
+                        double expected = inline.get(step).get(k);
+                        assertEquals(
+                                expected,
+                                onRay.get(step).get(k),
+                                1e-6 * Math.max(1, Math.abs(expected)),
+                                variant + " " + k);
                     }
                 }
             }

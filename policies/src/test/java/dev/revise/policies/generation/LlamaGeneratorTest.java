@@ -58,21 +58,67 @@ class LlamaGeneratorTest {
                 !java.util.Arrays.equals(alone.tokenIds(), other.tokenIds()), "another seed gave the same 12 tokens");
     }
 
-    @Test
-    void sampledLogProbsEqualScoredLogProbs() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {1.0, 0.6, 1.7})
+    void sampledLogProbsEqualScoredLogProbsAtTheSamplingTemperature(double temperature) {
         int[] prompt = {1, 5, 6, 7, 3};
         Completion c = policy.generator()
-                .generate(List.of(new Prompt(prompt, 5)), SamplingParams.sample(10))
+                .generate(
+                        List.of(new Prompt(prompt, 5)),
+                        SamplingParams.sample(10).withTemperature(temperature))
                 .get(0);
         int[] full = new int[prompt.length + c.length()];
         System.arraycopy(prompt, 0, full, 0, prompt.length);
         System.arraycopy(c.tokenIds(), 0, full, prompt.length, c.length());
         try (NDManager scope = root.newSubManager()) {
-            float[] scored = policy.score(scope, new TokenBatch(new int[][] {full}), ScoreOptions.LOGPROBS_ONLY)
+            TokenBatch batch = new TokenBatch(new int[][] {full});
+            float[] scored = policy.score(scope, batch, ScoreOptions.LOGPROBS_ONLY.atTemperature(temperature))
                     .logProbs()
                     .toFloatArray();
             for (int i = 0; i < c.length(); i++) {
                 assertEquals(scored[prompt.length - 1 + i], c.logProbs()[i], 1e-4, "token " + i);
+            }
+            if (temperature != 1.0) {
+                float[] atOne = policy.score(scope, batch, ScoreOptions.LOGPROBS_ONLY)
+                        .logProbs()
+                        .toFloatArray();
+                double apart = 0;
+                for (int i = 0; i < c.length(); i++) {
+                    apart = Math.max(apart, Math.abs(atOne[prompt.length - 1 + i] - c.logProbs()[i]));
+                }
+                assertTrue(apart > 1e-2, "scoring at T = 1 should not match samples drawn at T = " + temperature);
+            }
+        }
+    }
+
+    @Test
+    void scoringAtATemperatureIsTheLogSoftmaxOfScaledLogits() {
+        int[] row = {1, 5, 6, 7, 3, 9, 2};
+        double t = 0.7;
+        int vocab = policy.config().vocabSize();
+        try (NDManager scope = root.newSubManager()) {
+            TokenBatch batch = new TokenBatch(new int[][] {row});
+            // log-probs at T = 1 are the logits up to a per-position constant, which 1/T scales away
+            float[] full = policy.score(scope, batch, ScoreOptions.FULL_DISTRIBUTION)
+                    .fullLogProbs()
+                    .toFloatArray();
+            ai.djl.ndarray.NDArray hot = policy.score(
+                            scope, batch, new ScoreOptions(true, false, true).atTemperature(t))
+                    .fullLogProbs();
+            float[] scaled = hot.toFloatArray();
+            for (int pos = 0; pos < row.length - 1; pos++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < vocab; v++) {
+                    max = Math.max(max, full[pos * vocab + v] / t);
+                }
+                double sum = 0;
+                for (int v = 0; v < vocab; v++) {
+                    sum += Math.exp(full[pos * vocab + v] / t - max);
+                }
+                for (int v = 0; v < vocab; v++) {
+                    double expected = full[pos * vocab + v] / t - max - Math.log(sum);
+                    assertEquals(expected, scaled[pos * vocab + v], 1e-4, "position " + pos + ", token " + v);
+                }
             }
         }
     }

@@ -40,8 +40,9 @@ import java.util.Map;
  * {@link Aggregation}, per-turn KL coefficients with k1/k2/k3 estimators in the loss, an entropy
  * bonus, and DAPO's filtering of groups whose rewards are all equal. Old log-probs are recomputed
  * with the training forward pass (no gradient) so the first ratio is exactly 1 even when the
- * sampler's numerics differ. Deviations: the KL sits in the loss only (not in the reward) and its
- * coefficient is fixed; sampling at a temperature other than 1 is not corrected for.
+ * sampler's numerics differ. Log-probs, KL and entropy are those of softmax(logits / T) for the
+ * rollouts' sampling temperature T, as in verl and OpenRLHF. The policy's entropy is always
+ * reported; it enters the loss only with a non-zero coefficient.
  */
 public final class GrpoLearner implements Learner {
 
@@ -119,6 +120,8 @@ public final class GrpoLearner implements Learner {
      * @param filterZeroVarianceGroups drop groups whose rewards are all equal (DAPO)
      * @param microBatchRows rows per forward/backward (gradient accumulation); 0 = all at once
      * @param optimizer AdamW and the learning-rate schedule
+     * @param temperature the rollouts' sampling temperature: every log-prob (ratio, KL, entropy) is
+     *     that of softmax(logits / T), the distribution the tokens were drawn from
      */
     public record Config(
             AdvantageMode advantage,
@@ -130,7 +133,8 @@ public final class GrpoLearner implements Learner {
             double entropyCoefficient,
             boolean filterZeroVarianceGroups,
             int microBatchRows,
-            Optimizer optimizer) {
+            Optimizer optimizer,
+            double temperature) {
         public Config {
             if (microBatchRows < 0) {
                 throw new IllegalArgumentException("grpo.micro_batch_rows must be >= 0, got " + microBatchRows);
@@ -138,6 +142,55 @@ public final class GrpoLearner implements Learner {
             if (!(turnDiscount >= 0 && turnDiscount <= 1)) {
                 throw new IllegalArgumentException("grpo.turn_discount must be in [0, 1], got " + turnDiscount);
             }
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("sampling.temperature seen by the learner must be > 0, got "
+                        + temperature + " (greedy rollouts have no log-probs to learn from)");
+            }
+        }
+
+        /** Sampling at temperature 1. */
+        public Config(
+                AdvantageMode advantage,
+                double turnDiscount,
+                Clip clip,
+                Aggregation aggregation,
+                float lengthNormalizer,
+                Kl kl,
+                double entropyCoefficient,
+                boolean filterZeroVarianceGroups,
+                int microBatchRows,
+                Optimizer optimizer) {
+            this(
+                    advantage,
+                    turnDiscount,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    entropyCoefficient,
+                    filterZeroVarianceGroups,
+                    microBatchRows,
+                    optimizer,
+                    1.0);
+        }
+
+        public Config withTemperature(double t) {
+            return new Config(
+                    advantage,
+                    turnDiscount,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    entropyCoefficient,
+                    filterZeroVarianceGroups,
+                    microBatchRows,
+                    optimizer,
+                    t);
+        }
+
+        ScoreOptions scoring(ScoreOptions what) {
+            return what.atTemperature(temperature);
         }
     }
 
@@ -245,16 +298,22 @@ public final class GrpoLearner implements Learner {
                 try (NDManager scope = Scopes.microBatch(step, index)) {
                     Shape shape = new Shape(mb.size(), mb.columns());
                     NDArray mask = scope.create(mb.mask(), shape);
-                    // 2. old and reference log-probs, without gradient
-                    NDArray old = policy.score(scope, mb.batch(), ScoreOptions.LOGPROBS_ONLY)
-                            .logProbs();
+                    // 2. old and reference log-probs, without gradient; the policy's entropy (a
+                    //    statistic: its temporaries go with the pass's scope)
+                    NDArray old;
+                    try (NDManager pass = Scopes.named(scope, "old-logprobs")) {
+                        TokenScores o = policy.score(pass, mb.batch(), config.scoring(ScoreOptions.WITH_ENTROPY));
+                        old = o.logProbs();
+                        old.attach(scope);
+                        entropySum += dot(o.entropy().toFloatArray(), mb.mask());
+                    }
                     boolean exactKl = config.kl().estimator() == KlEstimators.Estimator.EXACT;
                     NDArray ref = null;
                     if (config.kl().enabled() && !config.kl().inReward()) {
                         TokenScores r = reference.score(
                                 scope,
                                 mb.batch(),
-                                exactKl ? ScoreOptions.FULL_DISTRIBUTION : ScoreOptions.LOGPROBS_ONLY);
+                                config.scoring(exactKl ? ScoreOptions.FULL_DISTRIBUTION : ScoreOptions.LOGPROBS_ONLY));
                         ref = exactKl ? r.fullLogProbs() : r.logProbs();
                     }
                     NDArray advantages = scope.create(mb.advantages(), shape);
@@ -265,7 +324,9 @@ public final class GrpoLearner implements Learner {
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         boolean entropy = config.entropyCoefficient() != 0;
                         TokenScores s = policy.score(
-                                scope, mb.batch(), new ScoreOptions(entropy, false, exactKl && ref != null));
+                                scope,
+                                mb.batch(),
+                                config.scoring(new ScoreOptions(entropy, false, exactKl && ref != null)));
                         PolicyLosses.Surrogate surrogate = PolicyLosses.clipped(
                                 s.logProbs(),
                                 old,
@@ -299,9 +360,6 @@ public final class GrpoLearner implements Learner {
                                 approxKlSum += (ratio[i] - 1) - Math.log(ratio[i]);
                             }
                         }
-                        if (entropy) {
-                            entropySum += dot(s.entropy().toFloatArray(), m);
-                        }
                         if (kl != null) {
                             float[] k = kl.toFloatArray();
                             for (int i = 0; i < k.length; i++) {
@@ -328,9 +386,7 @@ public final class GrpoLearner implements Learner {
         stats.put(MetricNames.LOSS, lossSum);
         stats.put(MetricNames.CLIP_FRACTION, totalTokens == 0 ? 0 : clipSum / totalTokens);
         stats.put(MetricNames.APPROX_KL, totalTokens == 0 ? 0 : approxKlSum / totalTokens);
-        if (config.entropyCoefficient() != 0) {
-            stats.put(MetricNames.ENTROPY, entropySum / Math.max(1, totalTokens));
-        }
+        stats.put(MetricNames.ENTROPY, entropySum / Math.max(1, totalTokens));
         double klAll = 0;
         double klN = 0;
         for (int t = 0; t < maxTurns; t++) {
@@ -401,11 +457,11 @@ public final class GrpoLearner implements Learner {
                 List<Rollout> mb = rollouts.subList(from, Math.min(rollouts.size(), from + micro));
                 dev.revise.rl.TokenBatch batch = new dev.revise.rl.TokenBatch(
                         mb.stream().map(Rollout::tokens).toArray(int[][]::new));
-                float[] lp = policy.score(scope, batch, ScoreOptions.LOGPROBS_ONLY)
+                float[] lp = policy.score(scope, batch, config.scoring(ScoreOptions.LOGPROBS_ONLY))
                         .logProbs()
                         .toFloatArray();
                 float[] lq = reference
-                        .score(scope, batch, ScoreOptions.LOGPROBS_ONLY)
+                        .score(scope, batch, config.scoring(ScoreOptions.LOGPROBS_ONLY))
                         .logProbs()
                         .toFloatArray();
                 int cols = batch.maxLength() - 1;

@@ -48,6 +48,8 @@ public final class PpoLearner implements Learner {
      * @param epochs passes over the rollout batch
      * @param miniBatchRows rows per optimizer step (0 = the whole batch)
      * @param optimizer AdamW over the policy and the value head
+     * @param temperature the rollouts' sampling temperature: log-probs, KL and entropy are those of
+     *     softmax(logits / T)
      */
     public record Config(
             double gamma,
@@ -59,11 +61,57 @@ public final class PpoLearner implements Learner {
             double entropyCoefficient,
             int epochs,
             int miniBatchRows,
-            GrpoLearner.Optimizer optimizer) {
+            GrpoLearner.Optimizer optimizer,
+            double temperature) {
         public Config {
             if (epochs < 1 || miniBatchRows < 0) {
                 throw new IllegalArgumentException("ppo.epochs must be >= 1 and ppo.mini_batch_rows >= 0");
             }
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("sampling.temperature seen by the learner must be > 0, got "
+                        + temperature + " (greedy rollouts have no log-probs to learn from)");
+            }
+        }
+
+        /** Sampling at temperature 1. */
+        public Config(
+                double gamma,
+                double lambda,
+                double[] klInReward,
+                GrpoLearner.Clip clip,
+                float valueClip,
+                double valueCoefficient,
+                double entropyCoefficient,
+                int epochs,
+                int miniBatchRows,
+                GrpoLearner.Optimizer optimizer) {
+            this(
+                    gamma,
+                    lambda,
+                    klInReward,
+                    clip,
+                    valueClip,
+                    valueCoefficient,
+                    entropyCoefficient,
+                    epochs,
+                    miniBatchRows,
+                    optimizer,
+                    1.0);
+        }
+
+        public Config withTemperature(double t) {
+            return new Config(
+                    gamma,
+                    lambda,
+                    klInReward,
+                    clip,
+                    valueClip,
+                    valueCoefficient,
+                    entropyCoefficient,
+                    epochs,
+                    miniBatchRows,
+                    optimizer,
+                    t);
         }
 
         public static Config defaults(LearningRateSchedule schedule) {
@@ -122,18 +170,25 @@ public final class PpoLearner implements Learner {
         TokenColumns all = TokenColumns.of(rollouts, noAdvantages);
         int cols = all.columns();
         int b = all.size();
-        // 1. old log-probs, old values and reference log-probs (no gradient)
+        // 1. old log-probs, old values and reference log-probs (no gradient); the policy's entropy
         float[] oldLogp;
         float[] oldValues;
         float[] refLogp = null;
         try (NDManager scope = Scopes.named(policy.manager(), "ppo-rollout-scores")) {
-            TokenScores s = policy.score(scope, all.batch(), new ScoreOptions(false, true));
+            TokenScores s =
+                    policy.score(scope, all.batch(), new ScoreOptions(true, true).atTemperature(config.temperature()));
             oldLogp = s.logProbs().toFloatArray();
+            float[] h = s.entropy().toFloatArray();
+            double entropySum = 0;
+            for (int k = 0; k < h.length; k++) {
+                entropySum += h[k] * all.mask()[k];
+            }
+            stats.put(MetricNames.ENTROPY, entropySum / Math.max(1, all.generatedTokens()));
             NDArray v = valueHead.values(s.hidden()); // (B, T): value of the state before token t+1 is at t
             oldValues = v.get(":, :-1").toFloatArray();
             if (reference != null) {
                 refLogp = reference
-                        .score(scope, all.batch(), ScoreOptions.LOGPROBS_ONLY)
+                        .score(scope, all.batch(), ScoreOptions.LOGPROBS_ONLY.atTemperature(config.temperature()))
                         .logProbs()
                         .toFloatArray();
             }
@@ -178,6 +233,7 @@ public final class PpoLearner implements Learner {
         double valueLoss = 0;
         double clipped = 0;
         double counted = 0;
+        double approxKl = 0;
         AdamW.StepResult last = null;
         int skippedNow = 0;
         SplittableRandom rng = new SplittableRandom(adamw.steps());
@@ -199,7 +255,10 @@ public final class PpoLearner implements Learner {
                     NDArray ret = scope.create(gather(returns, rowsIdx, cols), shape);
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         boolean entropy = config.entropyCoefficient() != 0;
-                        TokenScores s = policy.score(scope, padded(rows, cols + 1), new ScoreOptions(entropy, true));
+                        TokenScores s = policy.score(
+                                scope,
+                                padded(rows, cols + 1),
+                                new ScoreOptions(entropy, true).atTemperature(config.temperature()));
                         PolicyLosses.Surrogate sur = PolicyLosses.clipped(
                                 s.logProbs(),
                                 old,
@@ -227,9 +286,13 @@ public final class PpoLearner implements Learner {
                         valueLoss = vl.getFloat();
                         float[] m = gather(all.mask(), rowsIdx, cols);
                         float[] cl = sur.clipped().toFloatArray();
+                        float[] ratio = sur.ratio().toFloatArray();
                         for (int k = 0; k < m.length; k++) {
                             clipped += cl[k] * m[k];
                             counted += m[k];
+                            if (m[k] > 0) {
+                                approxKl += (ratio[k] - 1) - Math.log(ratio[k]);
+                            }
                         }
                     }
                     // 4. one optimizer step per mini-batch
@@ -246,6 +309,7 @@ public final class PpoLearner implements Learner {
         stats.put(MetricNames.LOSS, policyLoss);
         stats.put("value/loss", valueLoss);
         stats.put(MetricNames.CLIP_FRACTION, counted == 0 ? 0 : clipped / counted);
+        stats.put(MetricNames.APPROX_KL, counted == 0 ? 0 : approxKl / counted);
         stats.put(MetricNames.GRAD_NORM, last == null ? 0 : last.gradNorm());
         skippedSteps += skippedNow;
         stats.put(MetricNames.SKIPPED_STEPS, (double) skippedSteps);
