@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "revise",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT, // --help and --version on every command too
         versionProvider = ReviseCli.Version.class,
         description = "Train language models to correct their own answers with reinforcement learning.",
         subcommands = {

@@ -40,6 +40,28 @@ public class CliTest {
         assertThat(r.out()).contains("init", "logprobs", "generate", "bench", "quickstart");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {
+                "quickstart",
+                "train",
+                "eval",
+                "sweep",
+                "compare",
+                "report",
+                "init",
+                "logprobs",
+                "generate",
+                "bench",
+                "grade"
+            })
+    void everyCommandHasHelp(String command) {
+        Result r = run(command, "--help");
+        assertEquals(0, r.status(), r.err());
+        assertThat(r.out()).startsWith("Usage: revise " + command).contains("--help");
+        assertThat(r.err()).isEmpty();
+    }
+
     @Test
     void logprobsMatchTheFixtureReference() throws Exception {
         JsonNode expected = new ObjectMapper().readTree(Files.readString(FIXTURE.resolve("expected.json")));
