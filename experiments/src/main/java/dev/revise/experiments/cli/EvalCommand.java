@@ -1,9 +1,9 @@
 package dev.revise.experiments.cli;
 
 import dev.revise.experiments.eval.SelfCorrectionEval;
+import dev.revise.experiments.train.Checkpoints;
 import dev.revise.rl.metrics.SelfCorrectionMetrics;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +25,10 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, description = "a checkpoint directory")
+    @Option(
+            names = "--checkpoint",
+            required = true,
+            description = "a checkpoint directory, or a run directory or checkpoints/latest (its latest checkpoint)")
     Path checkpoint;
 
     @Option(
@@ -62,9 +65,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(checkpoint)) {
-            throw new IllegalArgumentException("--checkpoint " + checkpoint + ": not a directory");
-        }
+        checkpoint = Checkpoints.resolveArgument(checkpoint, "--checkpoint");
         if (samples < 1 || limit < 1) {
             throw new IllegalArgumentException("--samples and --limit must be >= 1");
         }

@@ -1,6 +1,7 @@
 package dev.revise.experiments.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.revise.experiments.train.Checkpoints;
 import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.rl.Completion;
@@ -25,7 +26,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, description = "Hugging Face checkpoint directory")
+    @Option(
+            names = "--checkpoint",
+            required = true,
+            description = "a Hugging Face checkpoint directory, or a run directory or checkpoints/latest (its latest"
+                    + " checkpoint)")
     Path checkpoint;
 
     @Option(names = "--prompt", required = true, description = "prompt text")
@@ -64,7 +69,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--samples must be >= 1, got " + samples);
         }
         try (NDManager root = NDManager.newBaseManager();
-                LlamaPolicy policy = LlamaPolicy.load(checkpoint, root, DeviceSpec.cpu())) {
+                LlamaPolicy policy = LlamaPolicy.load(
+                        Checkpoints.resolveArgument(checkpoint, "--checkpoint"), root, DeviceSpec.cpu())) {
             int[] ids = chat
                     ? policy.encodeConversation(List.of(Message.user(prompt)))
                     : policy.tokenizer().encode(prompt);

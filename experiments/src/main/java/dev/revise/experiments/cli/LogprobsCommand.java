@@ -1,6 +1,7 @@
 package dev.revise.experiments.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.revise.experiments.train.Checkpoints;
 import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.rl.ScoreOptions;
@@ -19,7 +20,11 @@ final class LogprobsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, description = "Hugging Face checkpoint directory")
+    @Option(
+            names = "--checkpoint",
+            required = true,
+            description = "a Hugging Face checkpoint directory, or a run directory or checkpoints/latest (its latest"
+                    + " checkpoint)")
     Path checkpoint;
 
     @Option(names = "--token-ids", required = true, split = ",", description = "comma-separated token ids (at least 2)")
@@ -31,7 +36,8 @@ final class LogprobsCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--token-ids needs at least 2 ids, got " + tokenIds.length);
         }
         try (NDManager root = NDManager.newBaseManager();
-                LlamaPolicy policy = LlamaPolicy.load(checkpoint, root, DeviceSpec.cpu());
+                LlamaPolicy policy = LlamaPolicy.load(
+                        Checkpoints.resolveArgument(checkpoint, "--checkpoint"), root, DeviceSpec.cpu());
                 NDManager scope = root.newSubManager()) {
             int vocab = policy.config().vocabSize();
             int[] ids = new int[tokenIds.length];

@@ -128,6 +128,37 @@ public final class Checkpoints {
         return ck;
     }
 
+    /**
+     * The checkpoint a command-line argument names: a checkpoint directory itself (it has a
+     * config.json), a {@code checkpoints/latest} pointer file, a run's {@code checkpoints}
+     * directory or the run directory (each meaning the latest complete checkpoint). Configs do not
+     * take these shortcuts: a run's starting point must not move while it trains.
+     */
+    public static Path resolveArgument(Path given, String option) {
+        if (Files.isDirectory(given) && Files.isRegularFile(given.resolve("config.json"))) {
+            return given;
+        }
+        Path abs = given.toAbsolutePath().normalize();
+        Path runDir = null;
+        if (Files.isRegularFile(abs)
+                && abs.getParent() != null
+                && abs.getParent().getParent() != null) {
+            runDir = abs.getParent().getParent(); // <run>/checkpoints/latest
+        } else if (Files.isRegularFile(abs.resolve("latest")) && abs.getParent() != null) {
+            runDir = abs.getParent(); // <run>/checkpoints
+        } else if (Files.isRegularFile(abs.resolve("checkpoints").resolve("latest"))) {
+            runDir = abs;
+        }
+        if (runDir != null) {
+            Path ck = new Checkpoints(runDir, 1).latest();
+            if (ck != null && Files.isRegularFile(ck.resolve("config.json"))) {
+                return ck;
+            }
+        }
+        throw new IllegalArgumentException(option + " " + given + ": not a checkpoint directory (no config.json),"
+                + " a run directory with checkpoints, or a checkpoints/latest file");
+    }
+
     /** The manifest's resolved config text; the error names the file and the field. */
     public static String manifestConfig(Path checkpoint) {
         JsonNode m = readJson(checkpoint.resolve("manifest.json"));

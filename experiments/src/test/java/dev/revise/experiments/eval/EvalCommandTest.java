@@ -90,9 +90,31 @@ class EvalCommandTest {
         CliTest.Result r =
                 CliTest.run("eval", "--checkpoint", dir.resolve("nope").toString(), "--dataset", "synthetic");
         assertEquals(2, r.status());
-        assertThat(r.err()).contains("--checkpoint").contains("not a directory");
+        assertThat(r.err()).contains("--checkpoint").contains("not a checkpoint directory");
         r = CliTest.run("eval", "--checkpoint", checkpoint.toString(), "--dataset", "synthetic", "--feedback", "loud");
         assertEquals(2, r.status());
         assertThat(r.err()).contains("feedback mode must be");
+    }
+
+    @Test
+    void aRunDirectoryOrItsLatestPointerNamesTheLatestCheckpoint() throws Exception {
+        Path run = dir.resolve("run");
+        for (Path given : List.of(run, run.resolve("checkpoints"), run.resolve("checkpoints/latest"))) {
+            CliTest.Result r = CliTest.run(
+                    "eval",
+                    "--checkpoint",
+                    given.toString(),
+                    "--dataset",
+                    "synthetic",
+                    "--limit",
+                    "2",
+                    "--out",
+                    dir.resolve("by-" + given.getFileName()).toString());
+            assertEquals(0, r.status(), given + ": " + r.err());
+        }
+        CliTest.Result missing =
+                CliTest.run("eval", "--checkpoint", dir.resolve("nowhere").toString(), "--dataset", "synthetic");
+        assertEquals(2, missing.status());
+        assertThat(missing.err()).contains("--checkpoint").contains("nowhere").contains("not a checkpoint directory");
     }
 }
