@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 REVISE="${REVISE:-./revise}"
 OUT="${OUT:-runs/ablation}"
-CONFIGS=(score-synthetic ablation-no-stage1 ablation-no-shaping ablation-single-turn baseline-pair-sft baseline-star)
+# CONFIGS (space-separated) and REPORT override what runs and where the comparison goes.
+read -r -a CONFIGS <<< "${CONFIGS:-score-synthetic ablation-no-stage1 ablation-no-shaping ablation-single-turn baseline-pair-sft baseline-star}"
+REPORT="${REPORT:-docs/results/ablation}"
 for seed in 0 1 2; do
   for c in "${CONFIGS[@]}"; do
     "$REVISE" sweep --config "experiments/configs/$c.yaml" --seeds 1 --set "run.seed=$seed" \
@@ -15,4 +17,4 @@ for seed in 0 1 2; do
 done
 dirs=()
 for seed in 0 1 2; do for c in "${CONFIGS[@]}"; do dirs+=("$OUT/seed-$seed/$c"); done; done
-"$REVISE" compare "${dirs[@]}" --out docs/results/ablation
+"$REVISE" compare "${dirs[@]}" --out "$REPORT"

@@ -13,9 +13,16 @@ public record ScoreOptions(boolean entropy, boolean hiddenStates, boolean fullLo
     public static final ScoreOptions FULL_DISTRIBUTION = new ScoreOptions(false, false, true);
 
     public ScoreOptions {
-        if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("scoring temperature must be a finite number > 0, got " + temperature);
+        checkTemperature(temperature, "scoring temperature");
+    }
+
+    /** Throws unless {@code t} is a finite number > 0, naming {@code what}; returns t. */
+    public static double checkTemperature(double t, String what) {
+        if (!(t > 0) || Double.isInfinite(t)) {
+            throw new IllegalArgumentException(what + " must be a finite number > 0, got " + t
+                    + " (greedy rollouts, T = 0, have no distribution to score)");
         }
+        return t;
     }
 
     public ScoreOptions(boolean entropy, boolean hiddenStates, boolean fullLogProbs) {

@@ -281,59 +281,57 @@ public final class Algorithms {
                     default -> GrpoLearner.AdvantageMode.GROUP_STD;
                 };
         return new GrpoLearner.Config(
-                        advantage,
-                        c.number("grpo.turn_discount", 0, 1),
-                        new GrpoLearner.Clip(
-                                (float) c.number("grpo.clip_low", 0, 1),
-                                (float) c.number("grpo.clip_high", 0, 10),
-                                (float) c.number("grpo.dual_clip", 0, 1e6)),
-                        aggregation(c),
-                        (float) c.number("grpo.length_normalizer", 1e-9, 1e9),
-                        new GrpoLearner.Kl(
-                                estimator(c, "grpo.kl_estimator"),
-                                c.numbers("grpo.kl_coef", 0, 1e6),
-                                c.choice("grpo.kl_placement", "loss", "reward").equals("reward"),
-                                c.number("grpo.kl_target", 0, 1e6),
-                                c.integer("grpo.kl_horizon", 1, Integer.MAX_VALUE)),
-                        c.number("grpo.entropy_coef", -1e3, 1e3),
-                        c.bool("grpo.filter_zero_variance"),
-                        c.integer("train.micro_batch_rows", 0, 1 << 20),
-                        optimizer(c))
-                .withTemperature(learnerTemperature(c));
+                advantage,
+                c.number("grpo.turn_discount", 0, 1),
+                new GrpoLearner.Clip(
+                        (float) c.number("grpo.clip_low", 0, 1), (float) c.number("grpo.clip_high", 0, 10), (float)
+                                c.number("grpo.dual_clip", 0, 1e6)),
+                aggregation(c),
+                (float) c.number("grpo.length_normalizer", 1e-9, 1e9),
+                new GrpoLearner.Kl(
+                        estimator(c, "grpo.kl_estimator"),
+                        c.numbers("grpo.kl_coef", 0, 1e6),
+                        c.choice("grpo.kl_placement", "loss", "reward").equals("reward"),
+                        c.number("grpo.kl_target", 0, 1e6),
+                        c.integer("grpo.kl_horizon", 1, Integer.MAX_VALUE)),
+                c.number("grpo.entropy_coef", -1e3, 1e3),
+                c.bool("grpo.filter_zero_variance"),
+                c.integer("train.micro_batch_rows", 0, 1 << 20),
+                optimizer(c),
+                learnerTemperature(c));
     }
 
     /** SCoRe's stages: per-turn rewards with no discount across turns, the stage's per-turn KL. */
     private static GrpoLearner.Config scoreStage(ConfigTree c, GrpoLearner.AdvantageMode advantage, GrpoLearner.Kl kl) {
         return new GrpoLearner.Config(
-                        advantage,
-                        0.0,
-                        GrpoLearner.Clip.standard(),
-                        PolicyLosses.Aggregation.TOKEN_MEAN,
-                        1f,
-                        kl,
-                        0.0,
-                        false,
-                        c.integer("train.micro_batch_rows", 0, 1 << 20),
-                        optimizer(c))
-                .withTemperature(learnerTemperature(c));
+                advantage,
+                0.0,
+                GrpoLearner.Clip.standard(),
+                PolicyLosses.Aggregation.TOKEN_MEAN,
+                1f,
+                kl,
+                0.0,
+                false,
+                c.integer("train.micro_batch_rows", 0, 1 << 20),
+                optimizer(c),
+                learnerTemperature(c));
     }
 
     private static PpoLearner.Config ppoConfig(ConfigTree c) {
         return new PpoLearner.Config(
-                        c.number("ppo.gamma", 0, 1),
-                        c.number("ppo.lambda", 0, 1),
-                        c.numbers("ppo.kl_in_reward", 0, 1e6),
-                        new GrpoLearner.Clip(
-                                (float) c.number("grpo.clip_low", 0, 1),
-                                (float) c.number("grpo.clip_high", 0, 10),
-                                (float) c.number("grpo.dual_clip", 0, 1e6)),
-                        (float) c.number("ppo.value_clip", 0, 1e6),
-                        c.number("ppo.value_coef", 0, 1e6),
-                        c.number("ppo.entropy_coef", -1e3, 1e3),
-                        c.integer("ppo.epochs", 1, 1000),
-                        c.integer("ppo.mini_batch_rows", 0, 1 << 20),
-                        optimizer(c))
-                .withTemperature(learnerTemperature(c));
+                c.number("ppo.gamma", 0, 1),
+                c.number("ppo.lambda", 0, 1),
+                c.numbers("ppo.kl_in_reward", 0, 1e6),
+                new GrpoLearner.Clip(
+                        (float) c.number("grpo.clip_low", 0, 1), (float) c.number("grpo.clip_high", 0, 10), (float)
+                                c.number("grpo.dual_clip", 0, 1e6)),
+                (float) c.number("ppo.value_clip", 0, 1e6),
+                c.number("ppo.value_coef", 0, 1e6),
+                c.number("ppo.entropy_coef", -1e3, 1e3),
+                c.integer("ppo.epochs", 1, 1000),
+                c.integer("ppo.mini_batch_rows", 0, 1 << 20),
+                optimizer(c),
+                learnerTemperature(c));
     }
 
     /**

@@ -80,8 +80,8 @@ class RolloutToUpdateTest {
                                 0.0,
                                 false,
                                 4,
-                                new GrpoLearner.Optimizer(
-                                        LearningRateSchedule.constant(1e-3), AdamW.Config.defaults())))) {
+                                new GrpoLearner.Optimizer(LearningRateSchedule.constant(1e-3), AdamW.Config.defaults()),
+                                1.0))) {
             RolloutWorker worker = new RolloutWorker(
                     new SelfCorrectionEnvironment(env, new SyntheticVerifier()),
                     policy.generator(),

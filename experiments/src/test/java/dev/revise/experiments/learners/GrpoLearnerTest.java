@@ -86,6 +86,10 @@ class GrpoLearnerTest {
     }
 
     static GrpoLearner.Config config(int microBatchRows, double klCoefficient, double entropy) {
+        return config(microBatchRows, klCoefficient, entropy, 1.0);
+    }
+
+    static GrpoLearner.Config config(int microBatchRows, double klCoefficient, double entropy, double temperature) {
         return new GrpoLearner.Config(
                 GrpoLearner.AdvantageMode.GROUP_STD,
                 1.0,
@@ -97,7 +101,8 @@ class GrpoLearnerTest {
                 false,
                 microBatchRows,
                 new GrpoLearner.Optimizer(
-                        LearningRateSchedule.constant(1e-2), new AdamW.Config(0.9, 0.99, 1e-8, 0.0, 1.0)));
+                        LearningRateSchedule.constant(1e-2), new AdamW.Config(0.9, 0.99, 1e-8, 0.0, 1.0)),
+                temperature);
     }
 
     @Test
@@ -179,7 +184,8 @@ class GrpoLearnerTest {
                     0.0,
                     false,
                     0,
-                    c.optimizer());
+                    c.optimizer(),
+                    1.0);
             List<Rollout> batch = rollouts(2, 3, 11);
             double expected = 0;
             double count = 0;
@@ -238,7 +244,8 @@ class GrpoLearnerTest {
                     0.0,
                     false,
                     0,
-                    c.optimizer());
+                    c.optimizer(),
+                    1.0);
             List<Rollout> same = new ArrayList<>();
             for (Rollout r : rollouts(2, 3, 13)) {
                 same.add(r.withRewards(new RewardBreakdown(new double[] {1, 1}, Map.of())));
@@ -288,7 +295,8 @@ class GrpoLearnerTest {
                 0,
                 true,
                 0,
-                c.optimizer());
+                c.optimizer(),
+                1.0);
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy p = policy(root, 3);
                 GrpoLearner learner = new GrpoLearner(p, null, filtering)) {
@@ -309,8 +317,7 @@ class GrpoLearnerTest {
             try (NDManager root = NDManager.newBaseManager();
                     LlamaPolicy p = policy(root, 1);
                     LlamaPolicy ref = policy(root, 1);
-                    GrpoLearner learner =
-                            new GrpoLearner(p, ref, config(0, 0, 0).withTemperature(temperatures[k]))) {
+                    GrpoLearner learner = new GrpoLearner(p, ref, config(0, 0, 0, temperatures[k]))) {
                 // the policy's entropy at T over the generated tokens, before the update
                 try (NDManager scope = root.newSubManager()) {
                     dev.revise.rl.TokenBatch tb = new dev.revise.rl.TokenBatch(

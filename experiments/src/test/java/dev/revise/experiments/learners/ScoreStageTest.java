@@ -31,8 +31,8 @@ class ScoreStageTest {
                 0.0,
                 false,
                 0,
-                new GrpoLearner.Optimizer(
-                        LearningRateSchedule.constant(1e-3), new AdamW.Config(0.9, 0.99, 1e-8, 0, 0)));
+                new GrpoLearner.Optimizer(LearningRateSchedule.constant(1e-3), new AdamW.Config(0.9, 0.99, 1e-8, 0, 0)),
+                1.0);
     }
 
     /** Rollouts whose attempt-1 correctness varies within groups but attempt 2 is always right. */

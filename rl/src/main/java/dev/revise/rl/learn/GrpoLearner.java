@@ -142,51 +142,7 @@ public final class GrpoLearner implements Learner {
             if (!(turnDiscount >= 0 && turnDiscount <= 1)) {
                 throw new IllegalArgumentException("grpo.turn_discount must be in [0, 1], got " + turnDiscount);
             }
-            if (!(temperature > 0) || Double.isInfinite(temperature)) {
-                throw new IllegalArgumentException("sampling.temperature seen by the learner must be > 0, got "
-                        + temperature + " (greedy rollouts have no log-probs to learn from)");
-            }
-        }
-
-        /** Sampling at temperature 1. */
-        public Config(
-                AdvantageMode advantage,
-                double turnDiscount,
-                Clip clip,
-                Aggregation aggregation,
-                float lengthNormalizer,
-                Kl kl,
-                double entropyCoefficient,
-                boolean filterZeroVarianceGroups,
-                int microBatchRows,
-                Optimizer optimizer) {
-            this(
-                    advantage,
-                    turnDiscount,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    entropyCoefficient,
-                    filterZeroVarianceGroups,
-                    microBatchRows,
-                    optimizer,
-                    1.0);
-        }
-
-        public Config withTemperature(double t) {
-            return new Config(
-                    advantage,
-                    turnDiscount,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    entropyCoefficient,
-                    filterZeroVarianceGroups,
-                    microBatchRows,
-                    optimizer,
-                    t);
+            ScoreOptions.checkTemperature(temperature, "the learner's sampling temperature");
         }
 
         ScoreOptions scoring(ScoreOptions what) {

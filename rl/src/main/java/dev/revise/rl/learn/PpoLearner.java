@@ -67,51 +67,7 @@ public final class PpoLearner implements Learner {
             if (epochs < 1 || miniBatchRows < 0) {
                 throw new IllegalArgumentException("ppo.epochs must be >= 1 and ppo.mini_batch_rows >= 0");
             }
-            if (!(temperature > 0) || Double.isInfinite(temperature)) {
-                throw new IllegalArgumentException("sampling.temperature seen by the learner must be > 0, got "
-                        + temperature + " (greedy rollouts have no log-probs to learn from)");
-            }
-        }
-
-        /** Sampling at temperature 1. */
-        public Config(
-                double gamma,
-                double lambda,
-                double[] klInReward,
-                GrpoLearner.Clip clip,
-                float valueClip,
-                double valueCoefficient,
-                double entropyCoefficient,
-                int epochs,
-                int miniBatchRows,
-                GrpoLearner.Optimizer optimizer) {
-            this(
-                    gamma,
-                    lambda,
-                    klInReward,
-                    clip,
-                    valueClip,
-                    valueCoefficient,
-                    entropyCoefficient,
-                    epochs,
-                    miniBatchRows,
-                    optimizer,
-                    1.0);
-        }
-
-        public Config withTemperature(double t) {
-            return new Config(
-                    gamma,
-                    lambda,
-                    klInReward,
-                    clip,
-                    valueClip,
-                    valueCoefficient,
-                    entropyCoefficient,
-                    epochs,
-                    miniBatchRows,
-                    optimizer,
-                    t);
+            ScoreOptions.checkTemperature(temperature, "the learner's sampling temperature");
         }
 
         public static Config defaults(LearningRateSchedule schedule) {
@@ -125,7 +81,8 @@ public final class PpoLearner implements Learner {
                     0.0,
                     2,
                     0,
-                    new GrpoLearner.Optimizer(schedule, AdamW.Config.defaults()));
+                    new GrpoLearner.Optimizer(schedule, AdamW.Config.defaults()),
+                    1.0);
         }
     }
 
