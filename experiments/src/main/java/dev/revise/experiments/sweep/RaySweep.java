@@ -23,15 +23,17 @@ import org.slf4j.LoggerFactory;
  * Sweep members as Ray tasks: each run trains inside a Ray worker that reserves the run's
  * resources (a GPU for its learner, CPUs), so on a cluster the runs themselves spread over the
  * nodes, and the rollout actors each run creates go with them. The worker decides itself whether
- * to start, resume or skip ({@link Sweep#trainOne}), so a task Ray retries after its worker died
- * resumes from what the dead attempt checkpointed. The config file and the sweep directory must be
- * at the same path on every node (a shared filesystem): workers write the checkpoints.
+ * to start, resume or skip ({@link Sweep#trainOne}), so whatever runs the task again (a Ray retry,
+ * or the sweep run again after a failure) continues from what the failed attempt checkpointed.
+ * The config file and the sweep directory must be at the same path on every node (a shared
+ * filesystem): workers write the checkpoints.
  *
- * <p>Ray must be initialised by the caller. In LOCAL mode every task runs in this JVM, one at a
+ * <p>Public because cluster workers look the task function up by reflection. Ray must be
+ * initialised by the caller. In LOCAL mode every task runs in this JVM, one at a
  * time (one gradient tape per JVM), and GPU requests are refused rather than silently not
  * reserved, as for rollout actors.
  */
-final class RaySweep {
+public final class RaySweep {
     private static final Logger LOG = LoggerFactory.getLogger(RaySweep.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -100,7 +102,8 @@ final class RaySweep {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TaskCaller<String> call = Ray.task(RaySweep::train, request);
+        TaskCaller<String> call = Ray.task(RaySweep::train, request)
+                .setName("revise sweep " + r.variant() + " seed " + r.seedIndex()); // as the dashboard shows it
         resources.asRayResources().forEach(call::setResource);
         return call.remote();
     }

@@ -230,7 +230,7 @@ public final class Sweep {
      * Trains one run to its end wherever this is called (the sweep's JVM, a Ray worker): a finished
      * run is left alone, an interrupted one resumes from its latest checkpoint, and a directory
      * killed before its first checkpoint is cleared first (nothing saved to keep). Deciding here
-     * rather than in the planner makes a retried Ray task resume what its dead attempt saved.
+     * rather than in the planner makes a Ray task that runs again resume what a failed attempt saved.
      */
     static void trainOne(Path config, Run r, Consumer<TrainingRun.Progress> progress) throws IOException {
         if (isFinished(config, r)) {
