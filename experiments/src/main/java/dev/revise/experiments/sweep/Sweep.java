@@ -190,6 +190,11 @@ public final class Sweep {
                 continue;
             }
             Path latest = latestUnfinished(config, r);
+            if (latest == null && Files.exists(runDir)) {
+                // killed before its first checkpoint: nothing saved to keep, and `train` without
+                // --resume (a child process) refuses an existing directory
+                Checkpoints.deleteTree(runDir);
+            }
             log.accept(progress + (latest != null ? "resuming from " + latest.getFileName() : "start"));
             if (executor instanceof Inline) {
                 trainOne(config, r, p -> {

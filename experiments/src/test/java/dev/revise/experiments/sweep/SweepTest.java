@@ -55,6 +55,12 @@ class SweepTest {
         CliTest.Result again = CliTest.run(args);
         assertEquals(0, again.status(), again.err());
         assertThat(again.err()).contains("lr=1e-3 seed 0: done").contains("lr=2e-3 seed 0: done");
+        // a run killed before its first checkpoint starts over in a child process
+        dev.revise.experiments.train.Checkpoints.deleteTree(s.resolve("lr=2e-3/seed-0/checkpoints"));
+        CliTest.Result restarted = CliTest.run(args);
+        assertEquals(0, restarted.status(), restarted.err());
+        assertThat(restarted.err()).contains("2/2 lr=2e-3 seed 0: start").contains("lr=1e-3 seed 0: done");
+        assertThat(s.resolve("lr=2e-3/seed-0/checkpoints/step-000002")).exists();
         CliTest.Result other =
                 CliTest.run("sweep", "--config", f.toString(), "--grid", "train.lr=5e-3", "--dir", s.toString());
         assertEquals(2, other.status());
