@@ -171,8 +171,9 @@ public final class LlamaPolicy implements Policy {
                 model.forward(scope, idArray, posArray, model.causalBias(scope, t), null, 0, training); // (B, T, D)
         NDArray logits = model.logits(hidden.get(":, :-1, :")); // (B, T-1, V)
         if (options.temperature() != 1.0) {
-            // a tensor factor in the scope, not mul(float): see TensorConstants
-            logits = logits.mul(TensorConstants.scoped(scope, (float) (1.0 / options.temperature())));
+            // divided as the sampler divides, so both see the same bits; a tensor in the scope, not
+            // div(float): see TensorConstants
+            logits = logits.div(TensorConstants.scoped(scope, (float) options.temperature()));
         }
         NDArray logp = logits.logSoftmax(-1); // (B, T-1, V)
         NDArray tokenLogp = logp.gather(targetArray, -1).reshape(b, t - 1); // (B, T-1)

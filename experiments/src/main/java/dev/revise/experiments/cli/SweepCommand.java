@@ -67,6 +67,20 @@ final class SweepCommand implements Callable<Integer> {
             description = "with --on-ray: CPUs each run reserves (0: Ray's default; default: ${DEFAULT-VALUE})")
     double runCpus;
 
+    /** The per-run reservation, checked under the flags' own names. */
+    private WorkerResources resources() {
+        check("--run-gpus", runGpus);
+        check("--run-cpus", runCpus);
+        return new WorkerResources(runGpus, runCpus);
+    }
+
+    private static void check(String flag, double v) {
+        if (!(v >= 0) || Double.isInfinite(v) || (v > 1 && v != Math.floor(v))) {
+            throw new IllegalArgumentException(
+                    flag + " must be >= 0, and a whole number when above 1 (Ray's rule)," + " got " + v);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         List<Sweep.Axis> axes = new ArrayList<>();
@@ -82,6 +96,9 @@ final class SweepCommand implements Callable<Integer> {
             err.println(line);
             err.flush();
         };
+        if (parallel < 1) {
+            throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
+        }
         if (!onRay) {
             if (rayAddress != null || runGpus != 0 || runCpus != 0) {
                 throw new IllegalArgumentException("--ray-address, --run-gpus and --run-cpus need --on-ray");
@@ -89,13 +106,11 @@ final class SweepCommand implements Callable<Integer> {
             Sweep.run(
                     config, plan, d, parallel > 1 ? Sweep.Executor.processes(parallel) : Sweep.Executor.inline(), log);
         } else {
-            Sweep.Executor ray = Sweep.Executor.ray(parallel, new WorkerResources(runGpus, runCpus));
+            Sweep.Executor ray = Sweep.Executor.ray(parallel, resources());
+            RayOptions launcher = RayOptions.fromSystemProperties(); // code search path, connect timeout
             RayOptions options = rayAddress == null
-                    ? RayOptions.fromSystemProperties()
-                    : RayOptions.cluster(
-                            rayAddress,
-                            System.getProperty("ray.job.code-search-path"),
-                            RayOptions.DEFAULT_CONNECT_TIMEOUT);
+                    ? launcher
+                    : RayOptions.cluster(rayAddress, launcher.codeSearchPath(), launcher.connectTimeout());
             try (RayRuntime runtime = RayRuntime.start(options)) {
                 Sweep.run(config, plan, d, ray, log);
             }

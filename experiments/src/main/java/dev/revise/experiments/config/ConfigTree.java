@@ -123,7 +123,8 @@ public final class ConfigTree {
         }
     }
 
-    private static boolean looksLikePath(String v) {
+    /** Whether a value of a path key names a file or directory rather than a built-in name. */
+    public static boolean looksLikePath(String v) {
         return v.contains("/") || v.endsWith(".jsonl") || v.endsWith(".gz") || v.startsWith(".");
     }
 

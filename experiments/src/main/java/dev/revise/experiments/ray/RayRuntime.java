@@ -132,12 +132,17 @@ public final class RayRuntime implements AutoCloseable {
      * The Ray job properties that give cluster-mode Java workers, which raylets start, what this
      * JVM was started with: DJL offline and untracked, and this JVM's {@code --add-opens} (Ray's
      * serializers need them on Java 17). Appended after any {@code ray.job.jvm-options.N} the
-     * user set; an option already there is not repeated; a user's env var is not overridden.
+     * user set; an option already there is not repeated; a user's env var is not overridden. (Like
+     * any system property, these replace a {@code jvm-options} list of a ray.conf file.)
      */
     static Map<String, String> workerJvmProperties(java.util.Properties current, List<String> thisJvmArguments) {
         List<String> existing = new ArrayList<>();
-        for (int i = 0; current.getProperty("ray.job.jvm-options." + i) != null; i++) {
-            existing.add(current.getProperty("ray.job.jvm-options." + i));
+        int last = -1; // Typesafe config orders numbered keys and allows gaps: append after the largest
+        for (String k : current.stringPropertyNames()) {
+            if (k.matches("ray\\.job\\.jvm-options\\.\\d+")) {
+                existing.add(current.getProperty(k));
+                last = Math.max(last, Integer.parseInt(k.substring(k.lastIndexOf('.') + 1)));
+            }
         }
         List<String> wanted = new ArrayList<>(WORKER_JVM_OPTIONS);
         for (String a : thisJvmArguments) {
@@ -146,7 +151,7 @@ public final class RayRuntime implements AutoCloseable {
             }
         }
         Map<String, String> props = new LinkedHashMap<>();
-        int next = existing.size();
+        int next = last + 1;
         for (String option : wanted) {
             if (!existing.contains(option)) {
                 props.put("ray.job.jvm-options." + next++, option);

@@ -109,7 +109,7 @@ public class RolloutActor {
      * @param gpuIds {@code Ray.getRuntimeContext().getGpuIds()} in the actor
      * @param cudaVisibleDevices the actor process's CUDA_VISIBLE_DEVICES, or null
      */
-    static DeviceSpec resolveDevice(DeviceSpec requested, List<Long> gpuIds, String cudaVisibleDevices) {
+    public static DeviceSpec resolveDevice(DeviceSpec requested, List<Long> gpuIds, String cudaVisibleDevices) {
         if (!requested.device().equals("cuda")) {
             return requested;
         }

@@ -1,7 +1,10 @@
 package dev.revise.experiments.sweep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.ray.RolloutActor;
 import dev.revise.experiments.ray.WorkerResources;
+import dev.revise.policies.DeviceSpec;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import io.ray.api.WaitResult;
@@ -23,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * Sweep members as Ray tasks: each run trains inside a Ray worker that reserves the run's
  * resources (a GPU for its learner, CPUs), so on a cluster the runs themselves spread over the
  * nodes, and the rollout actors each run creates go with them. The worker decides itself whether
- * to start, resume or skip ({@link Sweep#trainOne}), so whatever runs the task again (a Ray retry,
- * or the sweep run again after a failure) continues from what the failed attempt checkpointed.
+ * to start, resume or skip ({@link Sweep#trainOne}), so running the sweep again after a failure
+ * continues each run from what its failed attempt checkpointed. A learner on {@code cuda} trains on
+ * the GPU Ray reserved for its task.
  * The config file and the sweep directory must be at the same path on every node (a shared
  * filesystem): workers write the checkpoints.
  *
@@ -93,7 +97,7 @@ public final class RaySweep {
                 r.variant(),
                 r.seedIndex(),
                 r.seed(),
-                r.overrides(),
+                absolutePaths(r.overrides()),
                 Path.of(r.dir()).toAbsolutePath().toString());
         String request;
         try {
@@ -108,10 +112,32 @@ public final class RaySweep {
         return call.remote();
     }
 
+    /**
+     * Overrides of path keys made absolute against this (the driver's) working directory: a
+     * cluster worker runs elsewhere. Paths in the config file are already relative to the file.
+     */
+    static List<String> absolutePaths(List<String> overrides) {
+        List<String> out = new ArrayList<>(overrides.size());
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            String value = eq < 0 ? "" : o.substring(eq + 1).strip();
+            String key = eq > 0 ? o.substring(0, eq).strip() : "";
+            if (ConfigTree.PATH_KEYS.contains(key)
+                    && !key.equals("rollout.code_search_path") // a search path: the cluster's own
+                    && ConfigTree.looksLikePath(value)
+                    && !Path.of(value).isAbsolute()) {
+                out.add(o.substring(0, eq + 1) + Path.of(value).toAbsolutePath().normalize());
+            } else {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
     /** The Ray task: trains one run in this worker. Public for Ray's function lookup. */
     public static String train(String requestJson) throws IOException {
         Request q = JSON.readValue(requestJson, Request.class);
-        Sweep.Run r = q.run();
+        Sweep.Run r = withAssignedGpu(q.run(), Path.of(q.config()));
         LOG.info("sweep task: {} seed {} into {}", r.variant(), r.seedIndex(), r.dir());
         Sweep.trainOne(Path.of(q.config()), r, p -> {
             if (p.step() % 10 == 0 || p.step() == p.total()) {
@@ -119,5 +145,28 @@ public final class RaySweep {
             }
         });
         return r.dir();
+    }
+
+    /**
+     * A learner on {@code cuda} or {@code cuda:N} trains on the GPU Ray reserved for this task
+     * ({@code --run-gpus}): Ray's Java workers see every GPU of the node, so the ordinal comes from
+     * the task's GPU ids, as for rollout actors. CPU runs and tasks without GPUs are left alone.
+     */
+    static Sweep.Run withAssignedGpu(Sweep.Run r, Path config) {
+        if (Ray.getRuntimeContext().isLocalMode()) {
+            return r;
+        }
+        List<Long> gpus = Ray.getRuntimeContext().getGpuIds();
+        String device = ConfigTree.resolve(config, r.overrides()).string("run.device");
+        if (gpus == null || gpus.isEmpty() || !device.startsWith("cuda")) {
+            return r;
+        }
+        String assigned = RolloutActor.resolveDevice(
+                        new DeviceSpec("cuda", "float32"), gpus, System.getenv("CUDA_VISIBLE_DEVICES"))
+                .device();
+        List<String> overrides = new ArrayList<>(r.overrides());
+        overrides.add("run.device=" + assigned);
+        LOG.info("sweep task: {} seed {} trains on {} (Ray GPU ids {})", r.variant(), r.seedIndex(), assigned, gpus);
+        return new Sweep.Run(r.variant(), r.seedIndex(), r.seed(), overrides, r.dir());
     }
 }

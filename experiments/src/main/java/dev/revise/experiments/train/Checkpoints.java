@@ -141,7 +141,9 @@ public final class Checkpoints {
         Path abs = given.toAbsolutePath().normalize();
         Path runDir = null;
         if (Files.isRegularFile(abs)
+                && abs.getFileName().toString().equals("latest")
                 && abs.getParent() != null
+                && abs.getParent().getFileName().toString().equals("checkpoints")
                 && abs.getParent().getParent() != null) {
             runDir = abs.getParent().getParent(); // <run>/checkpoints/latest
         } else if (Files.isRegularFile(abs.resolve("latest")) && abs.getParent() != null) {

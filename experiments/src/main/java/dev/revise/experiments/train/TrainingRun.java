@@ -34,7 +34,7 @@ import java.util.function.Consumer;
  */
 public final class TrainingRun {
     /** Config paths that may differ between a checkpoint and the run resuming it. */
-    static final Set<String> RESUME_MAY_CHANGE = Set.of("rollout", "checkpoint", "run.name", "run.threads");
+    static final Set<String> RESUME_MAY_CHANGE = Set.of("rollout", "checkpoint", "run.name");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

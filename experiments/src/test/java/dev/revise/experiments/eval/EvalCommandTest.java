@@ -98,23 +98,39 @@ class EvalCommandTest {
 
     @Test
     void aRunDirectoryOrItsLatestPointerNamesTheLatestCheckpoint() throws Exception {
-        Path run = dir.resolve("run");
+        Path run = dir.resolve("two-checkpoints");
+        new TrainingRun(
+                        ConfigTree.resolve(
+                                null,
+                                List.of(
+                                        "algorithm=sft",
+                                        "train.steps=2",
+                                        "sft.batch=4",
+                                        "eval.problems=2",
+                                        "checkpoint.every=1",
+                                        "checkpoint.keep_last=2")),
+                        run,
+                        false,
+                        p -> {})
+                .run();
+        assertThat(run.resolve("checkpoints/step-000001")).exists();
         for (Path given : List.of(run, run.resolve("checkpoints"), run.resolve("checkpoints/latest"))) {
-            CliTest.Result r = CliTest.run(
-                    "eval",
-                    "--checkpoint",
-                    given.toString(),
-                    "--dataset",
-                    "synthetic",
-                    "--limit",
-                    "2",
-                    "--out",
-                    dir.resolve("by-" + given.getFileName()).toString());
+            CliTest.Result r =
+                    CliTest.run("eval", "--checkpoint", given.toString(), "--dataset", "synthetic", "--limit", "2");
             assertEquals(0, r.status(), given + ": " + r.err());
+            List<String> lines = r.out().strip().lines().toList();
+            assertEquals(
+                    run.resolve("eval/step-000002-synthetic/eval.json"),
+                    Path.of(lines.get(lines.size() - 1)),
+                    given + " should mean the latest checkpoint");
         }
-        CliTest.Result missing =
-                CliTest.run("eval", "--checkpoint", dir.resolve("nowhere").toString(), "--dataset", "synthetic");
-        assertEquals(2, missing.status());
-        assertThat(missing.err()).contains("--checkpoint").contains("nowhere").contains("not a checkpoint directory");
+        for (Path wrong : List.of(dir.resolve("nowhere"), run.resolve("metrics.jsonl"))) {
+            CliTest.Result r = CliTest.run("eval", "--checkpoint", wrong.toString(), "--dataset", "synthetic");
+            assertEquals(2, r.status(), wrong.toString());
+            assertThat(r.err())
+                    .contains("--checkpoint")
+                    .contains(wrong.toString())
+                    .contains("not a checkpoint");
+        }
     }
 }

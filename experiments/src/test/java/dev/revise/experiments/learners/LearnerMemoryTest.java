@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 class LearnerMemoryTest {
     @Test
     void hundredGrpoUpdatesDoNotLeak() {
-        check((p, ref) -> new GrpoLearner(p, ref, GrpoLearnerTest.config(3, 0.05, 0.01)));
+        // at a sampling temperature other than 1, so the scaled-logits path is covered too
+        check((p, ref) -> new GrpoLearner(p, ref, GrpoLearnerTest.config(3, 0.05, 0.01, 0.7)));
     }
 
     @Test

@@ -241,6 +241,12 @@ class RayRuntimeTest {
                         "ray.job.jvm-options.3", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                         "ray.job.runtime-env.env-vars.OPT_OUT_TRACKING", "true"),
                 props);
+        java.util.Properties gap = new java.util.Properties();
+        gap.setProperty("ray.job.jvm-options.0", "-Xmx8g");
+        gap.setProperty("ray.job.jvm-options.2", "-Dfoo=1"); // Typesafe allows gaps: nothing may land on 2
+        assertEquals(
+                "-Dai.djl.offline=true",
+                RayRuntime.workerJvmProperties(gap, List.of()).get("ray.job.jvm-options.3"));
     }
 
     @Test

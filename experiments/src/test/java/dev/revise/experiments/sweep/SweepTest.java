@@ -85,5 +85,40 @@ class SweepTest {
                 "sweep", "--config", f.toString(), "--dir", dir.resolve("other").toString(), "--run-gpus", "1");
         assertEquals(2, gpus.status());
         assertThat(gpus.err()).contains("need --on-ray");
+        CliTest.Result half = CliTest.run(
+                "sweep",
+                "--config",
+                f.toString(),
+                "--dir",
+                dir.resolve("half").toString(),
+                "--on-ray",
+                "--run-gpus",
+                "1.5");
+        assertEquals(2, half.status());
+        assertThat(half.err()).contains("--run-gpus must be").contains("1.5");
+        CliTest.Result none = CliTest.run(
+                "sweep", "--config", f.toString(), "--dir", dir.resolve("none").toString(), "--parallel", "0");
+        assertEquals(2, none.status());
+        assertThat(none.err()).contains("--parallel must be >= 1");
+    }
+
+    @Test
+    void rayTasksGetPathOverridesAbsoluteAgainstTheDriversDirectory() {
+        Path here = Path.of("").toAbsolutePath();
+        assertEquals(
+                List.of(
+                        "task.dataset=" + here.resolve("data/a.jsonl"),
+                        "task.dataset=/abs/b.jsonl",
+                        "policy.checkpoint=null",
+                        "task.dataset=gsm8k",
+                        "train.lr=1e-3",
+                        "run.name=data/x"),
+                RaySweep.absolutePaths(List.of(
+                        "task.dataset=data/a.jsonl",
+                        "task.dataset=/abs/b.jsonl",
+                        "policy.checkpoint=null",
+                        "task.dataset=gsm8k",
+                        "train.lr=1e-3",
+                        "run.name=data/x")));
     }
 }

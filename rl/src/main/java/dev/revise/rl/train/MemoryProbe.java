@@ -78,13 +78,16 @@ public final class MemoryProbe {
         return (m.uordblks + m.hblkhd) / (1024.0 * 1024.0);
     }
 
+    private static final Pattern NMT_CATEGORY = Pattern.compile("^-\\s+(.+?)\\s+\\(reserved=");
     private static final Pattern NMT_MALLOC = Pattern.compile("\\((?:malloc|arena)=(\\d+)KB");
 
     /**
-     * Bytes the JVM itself has taken from the C allocator (compiler arenas, symbol tables, GC
-     * structures, direct buffers), in MB, as Native Memory Tracking reports them; NaN unless the
-     * JVM runs with {@code -XX:NativeMemoryTracking=summary} (the test JVMs do). The JIT's arenas
-     * come and go by tens of MB when C2 compiles a hot method, which would read as a leak.
+     * Bytes the JVM itself has taken from the C allocator for its own work (compiler arenas, symbol
+     * tables, GC and thread structures), in MB, as Native Memory Tracking reports them; NaN unless
+     * the JVM runs with {@code -XX:NativeMemoryTracking=summary} (the test JVMs do). The JIT's
+     * arenas come and go by tens of MB when C2 compiles a hot method, which would read as a leak.
+     * NMT's "Other" category is left out: it holds direct buffers, where DJL keeps the data of
+     * arrays created from Java values, so a leak of those still counts.
      */
     public static double jvmMallocMegabytes() {
         String summary;
@@ -98,12 +101,27 @@ public final class MemoryProbe {
         } catch (JMException | RuntimeException e) {
             return Double.NaN;
         }
-        Matcher m = NMT_MALLOC.matcher(summary);
+        return jvmMallocMegabytes(summary);
+    }
+
+    /** {@link #jvmMallocMegabytes()} of an NMT summary's text. */
+    static double jvmMallocMegabytes(String summary) {
         long kilobytes = 0;
         boolean any = false;
-        while (m.find()) {
-            kilobytes += Long.parseLong(m.group(1));
-            any = true;
+        String category = "";
+        for (String line : summary.split("\n")) {
+            Matcher c = NMT_CATEGORY.matcher(line.strip().isEmpty() ? "" : line.stripLeading());
+            if (c.find()) {
+                category = c.group(1).strip();
+            }
+            if (category.equals("Other")) {
+                continue;
+            }
+            Matcher m = NMT_MALLOC.matcher(line);
+            while (m.find()) {
+                kilobytes += Long.parseLong(m.group(1));
+                any = true;
+            }
         }
         return any ? kilobytes / 1024.0 : Double.NaN;
     }

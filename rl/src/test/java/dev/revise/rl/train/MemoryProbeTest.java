@@ -30,7 +30,27 @@ class MemoryProbeTest {
     }
 
     @Test
+    void nmtSummariesAddMallocsAndArenasButNotDirectBuffers() {
+        String summary = String.join(
+                "\n",
+                "Total: reserved=9999KB, committed=999KB",
+                "       malloc: 53000KB #4000",
+                "-                  Compiler (reserved=169KB, committed=169KB)",
+                "                            (malloc=5KB #60) (at peak) ",
+                "                            (arena=165KB #5) (peak=2275KB #6)",
+                " ",
+                "-                     Other (reserved=51210KB, committed=51210KB)",
+                "                            (malloc=51210KB #3) (at peak) ",
+                " ",
+                "-               Arena Chunk (reserved=2096KB, committed=2096KB)",
+                "                            (malloc=2096KB #118) (peak=2822KB #121) ");
+        assertEquals((5 + 165 + 2096) / 1024.0, MemoryProbe.jvmMallocMegabytes(summary), 1e-12);
+        assertTrue(Double.isNaN(MemoryProbe.jvmMallocMegabytes("Native memory tracking is not enabled")));
+    }
+
+    @Test
     void theJvmsOwnMallocsAreCountedWhenNativeMemoryTrackingIsOn() {
+        assumeFalse(Double.isNaN(MemoryProbe.mallocInUseMegabytes()), "glibc's mallinfo2 is missing");
         // The surefire JVMs run with -XX:NativeMemoryTracking=summary (see the parent pom).
         double jvm = MemoryProbe.jvmMallocMegabytes();
         assertFalse(Double.isNaN(jvm), "Native Memory Tracking is off in the test JVM");
