@@ -1,16 +1,21 @@
 package dev.revise.experiments.sweep;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.experiments.config.ConfigTree;
 import dev.revise.experiments.ray.RolloutActor;
 import dev.revise.experiments.ray.WorkerResources;
+import dev.revise.experiments.train.Algorithms;
 import dev.revise.policies.DeviceSpec;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import io.ray.api.WaitResult;
 import io.ray.api.call.TaskCaller;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,7 +73,14 @@ public final class RaySweep {
                 Sweep.Child c = queue.poll();
                 running.put(submit(c, resources), c);
             }
-            WaitResult<String> ready = Ray.wait(new ArrayList<>(running.keySet()), 1);
+            WaitResult<String> ready = Ray.wait(new ArrayList<>(running.keySet()), 1, PROGRESS_EVERY_MS);
+            if (ready.getReady().isEmpty()) {
+                // the runs train on other nodes: their metrics.jsonl (shared filesystem) tells how far
+                for (Sweep.Child c : running.values()) {
+                    log.accept(progress(c));
+                }
+                continue;
+            }
             for (ObjectRef<String> done : ready.getReady()) {
                 Sweep.Child c = running.remove(done);
                 String what = c.run().variant() + " seed " + c.run().seedIndex();
@@ -88,6 +100,44 @@ public final class RaySweep {
         if (!failures.isEmpty()) {
             throw new IllegalStateException("sweep: " + failures.size() + " run(s) failed on Ray: "
                     + String.join("; ", failures) + " (run the sweep again to retry them)");
+        }
+    }
+
+    /** How often the driver reports the progress of the runs in flight. */
+    static final int PROGRESS_EVERY_MS = 60_000;
+
+    /** "sweep: <variant> seed k step s/total" from the run's metrics.jsonl, as far as it has got. */
+    static String progress(Sweep.Child c) {
+        Sweep.Run r = c.run();
+        String what = "sweep: " + r.variant() + " seed " + r.seedIndex();
+        long step = lastStep(Path.of(r.dir()).resolve("metrics.jsonl"));
+        if (step < 0) {
+            return what + ": starting";
+        }
+        return what + " step " + step + "/" + Algorithms.totalSteps(ConfigTree.resolve(c.config(), r.overrides()));
+    }
+
+    /** The step of the last complete line of a metrics.jsonl, or -1 when there is none (read from the end). */
+    static long lastStep(Path metrics) {
+        if (!Files.isRegularFile(metrics)) {
+            return -1;
+        }
+        try (RandomAccessFile f = new RandomAccessFile(metrics.toFile(), "r")) {
+            long length = f.length();
+            int tail = (int) Math.min(length, 64 * 1024);
+            byte[] bytes = new byte[tail];
+            f.seek(length - tail);
+            f.readFully(bytes);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            int end = text.lastIndexOf('\n');
+            if (end < 0) {
+                return -1; // no complete line yet
+            }
+            int start = text.lastIndexOf('\n', end - 1) + 1;
+            JsonNode step = JSON.readTree(text.substring(start, end)).get("step");
+            return step == null ? -1 : step.asLong();
+        } catch (IOException | RuntimeException e) {
+            return -1; // a progress line only: the run's own checks report real problems
         }
     }
 

@@ -121,4 +121,19 @@ class SweepTest {
                         "train.lr=1e-3",
                         "run.name=data/x")));
     }
+
+    @Test
+    void theDriverReadsHowFarARayRunHasGotFromItsMetrics() throws Exception {
+        Path f = dir.resolve("sft.yaml");
+        Files.writeString(f, "algorithm: sft\ntrain:\n  steps: 40\n");
+        Sweep.Run run = Sweep.plan(f, List.of(), List.of(), 1, dir.resolve("s")).get(0);
+        Sweep.Child child = new Sweep.Child(run, f, false, dir.resolve("s"));
+        assertEquals("sweep: sft seed 0: starting", RaySweep.progress(child));
+        Path metrics = Path.of(run.dir()).resolve("metrics.jsonl");
+        Files.createDirectories(metrics.getParent());
+        Files.writeString(metrics, "{\"step\":1,\"loss\":2.0}\n{\"step\":2,\"loss\":1.5}\n{\"step\":3,\"lo");
+        assertEquals("sweep: sft seed 0 step 2/40", RaySweep.progress(child), "a cut last line is not read");
+        Files.writeString(metrics, "x".repeat(70_000) + "\n{\"step\":39}\n", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(39, RaySweep.lastStep(metrics));
+    }
 }
