@@ -67,17 +67,22 @@ public final class RaySweep {
         int inFlight = local ? 1 : parallel;
         Deque<Sweep.Child> queue = new ArrayDeque<>(children);
         Map<ObjectRef<String>, Sweep.Child> running = new LinkedHashMap<>();
+        Map<Sweep.Child, Long> totals = new LinkedHashMap<>(); // resolved once: the file may change meanwhile
         List<String> failures = new ArrayList<>();
         while (!queue.isEmpty() || !running.isEmpty()) {
             while (running.size() < inFlight && !queue.isEmpty()) {
                 Sweep.Child c = queue.poll();
+                totals.put(
+                        c,
+                        Algorithms.totalSteps(
+                                ConfigTree.resolve(c.config(), c.run().overrides())));
                 running.put(submit(c, resources), c);
             }
             WaitResult<String> ready = Ray.wait(new ArrayList<>(running.keySet()), 1, PROGRESS_EVERY_MS);
             if (ready.getReady().isEmpty()) {
                 // the runs train on other nodes: their metrics.jsonl (shared filesystem) tells how far
                 for (Sweep.Child c : running.values()) {
-                    log.accept(progress(c));
+                    log.accept(progress(c, totals.get(c)));
                 }
                 continue;
             }
@@ -107,14 +112,14 @@ public final class RaySweep {
     static final int PROGRESS_EVERY_MS = 60_000;
 
     /** "sweep: <variant> seed k step s/total" from the run's metrics.jsonl, as far as it has got. */
-    static String progress(Sweep.Child c) {
+    static String progress(Sweep.Child c, long total) {
         Sweep.Run r = c.run();
         String what = "sweep: " + r.variant() + " seed " + r.seedIndex();
         long step = lastStep(Path.of(r.dir()).resolve("metrics.jsonl"));
         if (step < 0) {
             return what + ": starting";
         }
-        return what + " step " + step + "/" + Algorithms.totalSteps(ConfigTree.resolve(c.config(), r.overrides()));
+        return what + " step " + step + "/" + total;
     }
 
     /** The step of the last complete line of a metrics.jsonl, or -1 when there is none (read from the end). */
@@ -134,6 +139,9 @@ public final class RaySweep {
                 return -1; // no complete line yet
             }
             int start = text.lastIndexOf('\n', end - 1) + 1;
+            if (start == 0 && length > tail) {
+                return -1; // a last line longer than the tail: unknown rather than misread
+            }
             JsonNode step = JSON.readTree(text.substring(start, end)).get("step");
             return step == null ? -1 : step.asLong();
         } catch (IOException | RuntimeException e) {
@@ -170,18 +178,36 @@ public final class RaySweep {
         List<String> out = new ArrayList<>(overrides.size());
         for (String o : overrides) {
             int eq = o.indexOf('=');
-            String value = eq < 0 ? "" : o.substring(eq + 1).strip();
+            String value = eq < 0 ? "" : unquoted(o.substring(eq + 1).strip());
             String key = eq > 0 ? o.substring(0, eq).strip() : "";
             if (ConfigTree.PATH_KEYS.contains(key)
                     && !key.equals("rollout.code_search_path") // a search path: the cluster's own
                     && ConfigTree.looksLikePath(value)
                     && !Path.of(value).isAbsolute()) {
-                out.add(o.substring(0, eq + 1) + Path.of(value).toAbsolutePath().normalize());
+                // JSON-quoted (JSON is YAML): a directory name with ": " or " #" stays one string
+                out.add(o.substring(0, eq + 1)
+                        + quoted(Path.of(value).toAbsolutePath().normalize().toString()));
             } else {
                 out.add(o);
             }
         }
         return out;
+    }
+
+    /** A YAML scalar's text without its surrounding quotes, as {@code --set} reads it. */
+    private static String unquoted(String v) {
+        if (v.length() >= 2 && ((v.startsWith("\"") && v.endsWith("\"")) || (v.startsWith("'") && v.endsWith("'")))) {
+            return v.substring(1, v.length() - 1);
+        }
+        return v;
+    }
+
+    private static String quoted(String v) {
+        try {
+            return JSON.writeValueAsString(v);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The Ray task: trains one run in this worker. Public for Ray's function lookup. */

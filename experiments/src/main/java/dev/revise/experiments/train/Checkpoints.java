@@ -146,7 +146,10 @@ public final class Checkpoints {
                 && abs.getParent().getFileName().toString().equals("checkpoints")
                 && abs.getParent().getParent() != null) {
             runDir = abs.getParent().getParent(); // <run>/checkpoints/latest
-        } else if (Files.isRegularFile(abs.resolve("latest")) && abs.getParent() != null) {
+        } else if (Files.isRegularFile(abs.resolve("latest"))
+                && abs.getFileName() != null
+                && abs.getFileName().toString().equals("checkpoints")
+                && abs.getParent() != null) {
             runDir = abs.getParent(); // <run>/checkpoints
         } else if (Files.isRegularFile(abs.resolve("checkpoints").resolve("latest"))) {
             runDir = abs;

@@ -209,7 +209,14 @@ public final class TrainingRun {
         ConfigTree saved = ConfigTree.parseResolved(
                 Checkpoints.manifestConfig(latest),
                 latest.resolve("manifest.json").toString());
-        List<String> diff = saved.differences(config, RESUME_MAY_CHANGE);
+        List<String> diff = new ArrayList<>(saved.differences(config, RESUME_MAY_CHANGE));
+        // which GPU of a node (cuda:0 or cuda:1, as Ray assigns it to a sweep task) is placement,
+        // not the experiment: only cpu vs cuda must match
+        String before = saved.string("run.device");
+        String now = config.string("run.device");
+        if (before.startsWith("cuda") && now.startsWith("cuda")) {
+            diff.removeIf(d -> d.startsWith("run.device: "));
+        }
         if (!diff.isEmpty()) {
             throw new IllegalArgumentException("--resume: the config differs from the checkpoint's ("
                     + latest.resolve("manifest.json") + "; checkpoint vs now): " + String.join("; ", diff));

@@ -124,7 +124,10 @@ class EvalCommandTest {
                     Path.of(lines.get(lines.size() - 1)),
                     given + " should mean the latest checkpoint");
         }
-        for (Path wrong : List.of(dir.resolve("nowhere"), run.resolve("metrics.jsonl"))) {
+        Path nested = run.resolve("notes/readme.txt"); // two levels in: once read as <run>/checkpoints/latest
+        java.nio.file.Files.createDirectories(nested.getParent());
+        java.nio.file.Files.writeString(nested, "step-000002\n");
+        for (Path wrong : List.of(dir.resolve("nowhere"), run.resolve("metrics.jsonl"), nested, run.resolve("notes"))) {
             CliTest.Result r = CliTest.run("eval", "--checkpoint", wrong.toString(), "--dataset", "synthetic");
             assertEquals(2, r.status(), wrong.toString());
             assertThat(r.err())

@@ -107,7 +107,8 @@ class SweepTest {
         Path here = Path.of("").toAbsolutePath();
         assertEquals(
                 List.of(
-                        "task.dataset=" + here.resolve("data/a.jsonl"),
+                        "task.dataset=\"" + here.resolve("data/a.jsonl") + "\"",
+                        "task.dataset=\"" + here.resolve("data/q.jsonl") + "\"",
                         "task.dataset=/abs/b.jsonl",
                         "policy.checkpoint=null",
                         "task.dataset=gsm8k",
@@ -115,6 +116,7 @@ class SweepTest {
                         "run.name=data/x"),
                 RaySweep.absolutePaths(List.of(
                         "task.dataset=data/a.jsonl",
+                        "task.dataset='data/q.jsonl'",
                         "task.dataset=/abs/b.jsonl",
                         "policy.checkpoint=null",
                         "task.dataset=gsm8k",
@@ -128,12 +130,14 @@ class SweepTest {
         Files.writeString(f, "algorithm: sft\ntrain:\n  steps: 40\n");
         Sweep.Run run = Sweep.plan(f, List.of(), List.of(), 1, dir.resolve("s")).get(0);
         Sweep.Child child = new Sweep.Child(run, f, false, dir.resolve("s"));
-        assertEquals("sweep: sft seed 0: starting", RaySweep.progress(child));
+        assertEquals("sweep: sft seed 0: starting", RaySweep.progress(child, 40));
         Path metrics = Path.of(run.dir()).resolve("metrics.jsonl");
         Files.createDirectories(metrics.getParent());
         Files.writeString(metrics, "{\"step\":1,\"loss\":2.0}\n{\"step\":2,\"loss\":1.5}\n{\"step\":3,\"lo");
-        assertEquals("sweep: sft seed 0 step 2/40", RaySweep.progress(child), "a cut last line is not read");
+        assertEquals("sweep: sft seed 0 step 2/40", RaySweep.progress(child, 40), "a cut last line is not read");
         Files.writeString(metrics, "x".repeat(70_000) + "\n{\"step\":39}\n", java.nio.file.StandardOpenOption.APPEND);
         assertEquals(39, RaySweep.lastStep(metrics));
+        Files.writeString(metrics, "{\"step\":40,\"note\":\"" + "y".repeat(70_000) + "\"}\n");
+        assertEquals(-1, RaySweep.lastStep(metrics), "a line longer than the tail is unknown, not misread");
     }
 }

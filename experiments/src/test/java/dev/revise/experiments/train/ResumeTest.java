@@ -52,43 +52,64 @@ class ResumeTest {
                 "checkpoint.keep_last=2");
     }
 
+    /**
+     * As a user runs it: every run is a fresh {@code revise train} JVM. (Within one JVM, what ran
+     * before can change the last bits: libtorch's kernels round differently on the first thread
+     * that computes, and this test must not depend on which tests ran first.)
+     */
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aRunKilledWithSigkillResumesBitIdentically() throws Exception {
         Path config = dir.resolve("run.yaml");
         Files.writeString(config, "");
         Path straight = dir.resolve("straight");
-        new TrainingRun(ConfigTree.resolve(config, scoreRun()), straight, false, p -> {}).run();
+        Process whole = train(config, straight, false, "straight.log");
+        assertEquals(0, whole.waitFor(), () -> log("straight.log"));
 
         Path killed = dir.resolve("killed");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-D") || a.startsWith("--add-opens"))
-                .toList());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.revise.experiments.cli.ReviseCli"));
-        cmd.addAll(List.of("train", "--config", config.toString(), "--run-dir", killed.toString()));
-        for (String s : scoreRun()) {
-            cmd.add("--set");
-            cmd.add(s);
-        }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("OPT_OUT_TRACKING", "true");
-        pb.redirectOutput(dir.resolve("child.log").toFile());
-        Process child = pb.start();
+        Process child = train(config, killed, false, "child.log");
         Path latest = killed.resolve("checkpoints/latest");
         while (!Files.exists(latest) && child.isAlive()) {
             Thread.sleep(10);
         }
         boolean killedMidRun = child.isAlive();
         child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, no flushing
-        assertTrue(
-                killedMidRun,
-                "the child finished before it could be killed: " + Files.readString(dir.resolve("child.log")));
+        assertTrue(killedMidRun, "the child finished before it could be killed: " + log("child.log"));
         assertThat(Files.readString(latest).strip()).isIn("step-000002", "step-000004");
 
-        new TrainingRun(ConfigTree.resolve(config, scoreRun()), killed, true, p -> {}).run();
+        Process resumed = train(config, killed, true, "resumed.log");
+        assertEquals(0, resumed.waitFor(), () -> log("resumed.log"));
         assertSameRun(straight, killed);
+    }
+
+    /** {@code revise train} of {@link #scoreRun()} in a new JVM with this one's flags, output to {@code logName}. */
+    private Process train(Path config, Path runDir, boolean resume, String logName) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-D") || a.startsWith("--add-opens"))
+                .toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.revise.experiments.cli.ReviseCli"));
+        cmd.addAll(List.of("train", "--config", config.toString(), "--run-dir", runDir.toString()));
+        for (String s : scoreRun()) {
+            cmd.add("--set");
+            cmd.add(s);
+        }
+        if (resume) {
+            cmd.add("--resume");
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        pb.redirectOutput(dir.resolve(logName).toFile());
+        return pb.start();
+    }
+
+    private String log(String name) {
+        try {
+            return Files.readString(dir.resolve(name));
+        } catch (java.io.IOException e) {
+            return "(no " + name + ": " + e + ")";
+        }
     }
 
     @Test
