@@ -209,19 +209,26 @@ public final class TrainingRun {
         ConfigTree saved = ConfigTree.parseResolved(
                 Checkpoints.manifestConfig(latest),
                 latest.resolve("manifest.json").toString());
-        List<String> diff = new ArrayList<>(saved.differences(config, RESUME_MAY_CHANGE));
-        // which GPU of a node (cuda:0 or cuda:1, as Ray assigns it to a sweep task) is placement,
-        // not the experiment: only cpu vs cuda must match
-        String before = saved.string("run.device");
-        String now = config.string("run.device");
-        if (before.startsWith("cuda") && now.startsWith("cuda")) {
-            diff.removeIf(d -> d.startsWith("run.device: "));
-        }
+        List<String> diff = resumeDifferences(saved, config);
         if (!diff.isEmpty()) {
             throw new IllegalArgumentException("--resume: the config differs from the checkpoint's ("
                     + latest.resolve("manifest.json") + "; checkpoint vs now): " + String.join("; ", diff));
         }
         return latest;
+    }
+
+    /**
+     * What may not change between a checkpoint's config and a resume's: every key but those of
+     * {@link #RESUME_MAY_CHANGE}, and of {@code run.device} only cpu vs cuda (which GPU of a node,
+     * as Ray assigns it to a sweep task, is placement, not the experiment).
+     */
+    static List<String> resumeDifferences(ConfigTree saved, ConfigTree now) {
+        List<String> diff = new ArrayList<>(saved.differences(now, RESUME_MAY_CHANGE));
+        if (saved.string("run.device").startsWith("cuda")
+                && now.string("run.device").startsWith("cuda")) {
+            diff.removeIf(d -> d.startsWith("run.device: "));
+        }
+        return diff;
     }
 
     private int restore(Path checkpoint, LlamaPolicy policy, Algorithms.Built built, TaskSource tasks, NDManager root)

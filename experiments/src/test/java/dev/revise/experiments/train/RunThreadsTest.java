@@ -13,7 +13,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code run.threads} sets libtorch's intra-op threads for the run and puts them back after it. */
+/**
+ * {@code run.threads} sets libtorch's intra-op threads for the run and puts them back after it, and
+ * a resume must keep it (the thread count changes the last bits).
+ */
 class RunThreadsTest {
     @TempDir
     Path dir;
@@ -39,5 +42,23 @@ class RunThreadsTest {
                 .run();
         assertThat(seen).containsExactly(wanted);
         assertEquals(before, JniUtils.getNumThreads());
+    }
+
+    @Test
+    void aResumeMustKeepTheThreadCountAndTheDeviceKindButNotTheGpuOrdinal() {
+        ConfigTree saved = ConfigTree.resolve(null, List.of("run.device=cuda:0", "run.threads=2"));
+        assertThat(TrainingRun.resumeDifferences(
+                        saved, ConfigTree.resolve(null, List.of("run.device=cuda:1", "run.threads=2"))))
+                .isEmpty();
+        assertThat(TrainingRun.resumeDifferences(
+                        saved, ConfigTree.resolve(null, List.of("run.device=cpu", "run.threads=2"))))
+                .containsExactly("run.device: \"cuda:0\" vs \"cpu\"");
+        assertThat(TrainingRun.resumeDifferences(
+                        saved, ConfigTree.resolve(null, List.of("run.device=cuda:0", "run.threads=1"))))
+                .containsExactly("run.threads: 2 vs 1");
+        assertThat(TrainingRun.resumeDifferences(
+                        saved,
+                        ConfigTree.resolve(null, List.of("run.device=cuda:0", "run.threads=2", "rollout.workers=7"))))
+                .isEmpty();
     }
 }
