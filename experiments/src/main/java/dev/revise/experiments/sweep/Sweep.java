@@ -189,7 +189,7 @@ public final class Sweep {
                 log.accept(progress + "done");
                 continue;
             }
-            Path latest = latestUnfinished(config, r);
+            Path latest = latest(r); // not finished: a checkpoint here is one to resume from
             if (latest == null && Files.exists(runDir)) {
                 // killed before its first checkpoint: nothing saved to keep, and `train` without
                 // --resume (a child process) refuses an existing directory
@@ -217,18 +217,16 @@ public final class Sweep {
 
     /** Whether the run's latest complete checkpoint is at its last step. */
     static boolean isFinished(Path config, Run r) throws IOException {
-        Path runDir = Path.of(r.dir());
-        Path latest = Files.exists(runDir) ? new Checkpoints(runDir, 1).latest() : null;
+        Path latest = latest(r);
         return latest != null
                 && Checkpoints.trainerState(latest).step()
                         >= Algorithms.totalSteps(ConfigTree.resolve(config, r.overrides()));
     }
 
-    /** The latest complete checkpoint of a run that is not finished; null when there is none or it is done. */
-    static Path latestUnfinished(Path config, Run r) throws IOException {
+    /** The run's latest complete checkpoint, or null when there is none. */
+    static Path latest(Run r) {
         Path runDir = Path.of(r.dir());
-        Path latest = Files.exists(runDir) ? new Checkpoints(runDir, 1).latest() : null;
-        return latest == null || isFinished(config, r) ? null : latest;
+        return Files.exists(runDir) ? new Checkpoints(runDir, 1).latest() : null;
     }
 
     /**
@@ -242,7 +240,7 @@ public final class Sweep {
             return;
         }
         Path runDir = Path.of(r.dir());
-        boolean resume = latestUnfinished(config, r) != null;
+        boolean resume = latest(r) != null;
         if (!resume && Files.exists(runDir)) {
             Checkpoints.deleteTree(runDir);
         }
