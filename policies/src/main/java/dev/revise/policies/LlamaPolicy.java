@@ -6,9 +6,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.revise.policies.checkpoint.CheckpointException;
+import dev.revise.policies.checkpoint.CheckpointWeights;
+import dev.revise.policies.checkpoint.GenerationConfig;
+import dev.revise.policies.checkpoint.SafeDtype;
+import dev.revise.policies.checkpoint.ShardedWriter;
 import dev.revise.policies.generation.LlamaGenerator;
 import dev.revise.policies.model.LlamaConfig;
+import dev.revise.policies.model.LlamaConfigJson;
 import dev.revise.policies.model.LlamaModel;
+import dev.revise.policies.tokenizer.CharTokenizer;
 import dev.revise.policies.tokenizer.ChatFormat;
 import dev.revise.policies.tokenizer.HfChatTemplate;
 import dev.revise.policies.tokenizer.Tokenizers;
@@ -25,19 +31,51 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
-/** A {@link Policy} backed by a {@link LlamaModel}, its tokenizer and a chat format. */
+/**
+ * A {@link Policy} backed by a {@link LlamaModel}, its tokenizer and a chat format. Generation
+ * stops at any id of the config's {@code eos_token_id} list, of {@code generation_config.json}'s,
+ * and at the chat template's end-of-turn token ({@link #stopTokenIds()}).
+ */
 public final class LlamaPolicy implements Policy {
+    /** Files of a Hugging Face directory besides the weights that loading the result needs; copied on save. */
+    static final List<String> COMPANION_FILES = List.of(
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "chat_template.jinja",
+            "added_tokens.json",
+            "vocab.json",
+            "merges.txt",
+            "tokenizer.model",
+            GenerationConfig.FILE);
+
     private final LlamaModel model;
     private final TextTokenizer tokenizer;
     private final Path tokenizerSource;
     private final ChatFormat chatFormat;
     private final LlamaGenerator generator;
+    private final GenerationConfig generation;
+    private final Set<Integer> stopTokenIds;
+    private final SafeDtype sourceDtype;
     private volatile long version;
 
     public LlamaPolicy(LlamaModel model, TextTokenizer tokenizer, Path tokenizerSource, ChatFormat chatFormat) {
+        this(model, tokenizer, tokenizerSource, chatFormat, GenerationConfig.NONE, SafeDtype.F32);
+    }
+
+    private LlamaPolicy(
+            LlamaModel model,
+            TextTokenizer tokenizer,
+            Path tokenizerSource,
+            ChatFormat chatFormat,
+            GenerationConfig generation,
+            SafeDtype sourceDtype) {
         if (tokenizer.vocabSize() > model.config().vocabSize()) {
             throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize()
                     + " tokens but the model's vocab_size is " + model.config().vocabSize());
@@ -47,52 +85,119 @@ public final class LlamaPolicy implements Policy {
         this.tokenizerSource = tokenizerSource;
         this.chatFormat = chatFormat;
         this.generator = new LlamaGenerator(model, tokenizer);
+        this.generation = generation;
+        this.sourceDtype = sourceDtype;
+        Set<Integer> stops = new TreeSet<>(model.config().eosTokenIds());
+        stops.addAll(generation.eosTokenIds());
+        String eot = chatFormat.endOfTurn();
+        if (!eot.isEmpty()) {
+            tokenizer.tokenId(eot).ifPresent(stops::add);
+        }
+        this.stopTokenIds = Collections.unmodifiableSet(stops);
     }
 
     /**
-     * Loads a Hugging Face checkpoint directory: config.json, model.safetensors, tokenizer.json, and
-     * the chat template of tokenizer_config.json when there is one (else ChatML).
+     * Loads a Hugging Face checkpoint directory: config.json, the weights (single or sharded
+     * safetensors), tokenizer.json, generation_config.json, and the chat template of
+     * chat_template.jinja or tokenizer_config.json when there is one (else ChatML).
      */
     public static LlamaPolicy load(Path dir, NDManager parent, DeviceSpec device) {
+        return load(dir, dir, parent, device);
+    }
+
+    /** As {@link #load(Path, NDManager, DeviceSpec)}, with the weights of {@code weightsDir} (a float32 master copy). */
+    public static LlamaPolicy load(Path dir, Path weightsDir, NDManager parent, DeviceSpec device) {
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(dir + ": not a checkpoint directory");
         }
         TextTokenizer tokenizer = Tokenizers.load(dir.resolve("tokenizer.json"));
         ChatFormat chat = HfChatTemplate.load(dir).<ChatFormat>map(t -> t).orElse(ChatFormat.CHATML);
-        LlamaModel model = LlamaModel.load(dir, parent, device.toDevice(), device.dataType());
+        GenerationConfig generation = GenerationConfig.read(dir);
+        SafeDtype stored = storedDtype(dir);
+        LlamaModel model = LlamaModel.load(dir, weightsDir, parent, device.toDevice(), device.dataType());
         try {
-            return new LlamaPolicy(model, tokenizer, dir.resolve("tokenizer.json"), chat);
+            return new LlamaPolicy(model, tokenizer, dir.resolve("tokenizer.json"), chat, generation, stored);
         } catch (IllegalArgumentException e) {
             model.close();
             throw new CheckpointException(dir + ": " + e.getMessage(), e);
         }
     }
 
-    /** Writes config.json, model.safetensors and tokenizer.json into {@code dir}. */
+    /** The same model, tokenizer and generation settings, rendering conversations with {@code format}. */
+    public LlamaPolicy withChatFormat(ChatFormat format) {
+        return new LlamaPolicy(model, tokenizer, tokenizerSource, format, generation, sourceDtype);
+    }
+
+    /**
+     * The dtype the checkpoint's weights were stored in ({@code torch_dtype}/{@code dtype} of its
+     * config.json, else the type of its tensors); float32 for random weights.
+     */
+    public SafeDtype sourceDtype() {
+        return sourceDtype;
+    }
+
+    private static SafeDtype storedDtype(Path dir) {
+        String declared = LlamaConfigJson.read(dir.resolve("config.json")).dtype();
+        if (declared != null) {
+            switch (declared) {
+                case "float32", "float":
+                    return SafeDtype.F32;
+                case "bfloat16":
+                    return SafeDtype.BF16;
+                case "float16", "half":
+                    return SafeDtype.F16;
+                default:
+                    throw new CheckpointException(dir.resolve("config.json") + ": dtype '" + declared
+                            + "' is not a weight type revise writes (float32, bfloat16, float16)");
+            }
+        }
+        try (CheckpointWeights w = CheckpointWeights.open(dir)) {
+            Set<SafeDtype> types = w.dtypes();
+            return types.size() == 1 && types.iterator().next() != SafeDtype.F64
+                    ? types.iterator().next()
+                    : SafeDtype.F32;
+        }
+    }
+
+    /** Token ids that end a turn: the eos ids of config.json and generation_config.json, and the template's end of turn. */
+    public Set<Integer> stopTokenIds() {
+        return stopTokenIds;
+    }
+
+    /** Writes config.json, a single float32 model.safetensors, the tokenizer and its companion files. */
     public void save(Path dir) throws IOException {
-        model.save(dir);
-        Path source = tokenizerSource != null
-                        && Files.exists(tokenizerSource)
-                        && !tokenizerSource
-                                .toAbsolutePath()
-                                .normalize()
-                                .equals(dir.resolve("tokenizer.json")
-                                        .toAbsolutePath()
-                                        .normalize())
-                ? tokenizerSource
-                : null;
-        if (source != null || tokenizer instanceof dev.revise.policies.tokenizer.CharTokenizer) {
+        save(dir, SafeDtype.F32, ShardedWriter.DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /**
+     * Writes a directory transformers and vLLM load: config.json (declaring {@code storage}), the
+     * weights as {@code storage} sharded above {@code maxShardBytes}, tokenizer.json and the files a
+     * user needs beside it ({@link #COMPANION_FILES}, copied from the checkpoint this policy was
+     * loaded from; generation_config.json written from the config when there was none).
+     */
+    public void save(Path dir, SafeDtype storage, long maxShardBytes) throws IOException {
+        Files.createDirectories(dir);
+        model.save(dir, storage, maxShardBytes);
+        Path sourceDir = tokenizerSource == null
+                ? null
+                : tokenizerSource.toAbsolutePath().getParent();
+        boolean sameDir = sourceDir != null
+                && sourceDir.normalize().equals(dir.toAbsolutePath().normalize());
+        Path source = tokenizerSource != null && Files.exists(tokenizerSource) && !sameDir ? tokenizerSource : null;
+        if (source != null || tokenizer instanceof CharTokenizer) {
             Tokenizers.save(tokenizer, source, dir);
         }
         if (source != null) {
-            // Keeps the model's own chat template (and special-token settings) with the weights.
-            Path config = source.resolveSibling("tokenizer_config.json");
-            if (Files.exists(config)) {
-                Files.copy(
-                        config,
-                        dir.resolve("tokenizer_config.json"),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            for (String f : COMPANION_FILES) {
+                Path from = sourceDir.resolve(f);
+                if (Files.isRegularFile(from)) {
+                    Files.copy(from, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                }
             }
+        }
+        if (!Files.exists(dir.resolve(GenerationConfig.FILE))) {
+            // as transformers derives one from config.json
+            new GenerationConfig(model.config().bosTokenId(), model.config().eosTokenIds()).write(dir);
         }
     }
 

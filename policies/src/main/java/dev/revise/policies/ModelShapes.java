@@ -1,6 +1,7 @@
 package dev.revise.policies;
 
 import dev.revise.policies.model.LlamaConfig;
+import dev.revise.policies.model.RopeScaling;
 import dev.revise.policies.tokenizer.CharTokenizer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +20,51 @@ public final class ModelShapes {
         SHAPES.put(
                 "smollm2-135m",
                 LlamaConfig.of(49152, 576, 30, 9, 3, 1536, true, 1e5).withMaxPositions(8192));
+        // the shapes of real checkpoints (random weights): Qwen2.5-0.5B, Qwen3-0.6B, Llama-3.2-1B
+        SHAPES.put(
+                "qwen2.5-0.5b",
+                withEps(LlamaConfig.of(151936, 896, 24, 14, 2, 4864, true, 1e6), 1e-6)
+                        .withFamily("qwen2", true, false, false, false, 0)
+                        .withMaxPositions(32768));
+        SHAPES.put(
+                "qwen3-0.6b",
+                withEps(LlamaConfig.of(151936, 1024, 28, 16, 8, 3072, true, 1e6), 1e-6)
+                        .withFamily("qwen3", false, false, false, true, 0)
+                        .withHeadDim(128)
+                        .withMaxPositions(40960));
+        SHAPES.put(
+                "llama3.2-1b",
+                LlamaConfig.of(128256, 2048, 16, 32, 8, 8192, true, 5e5)
+                        .withRope(5e5, RopeScaling.llama3(32, 1, 4, 8192))
+                        .withHeadDim(64)
+                        .withMaxPositions(131072));
     }
 
     private ModelShapes() {}
+
+    private static LlamaConfig withEps(LlamaConfig c, double eps) {
+        return new LlamaConfig(
+                c.modelType(),
+                c.vocabSize(),
+                c.hiddenSize(),
+                c.intermediateSize(),
+                c.numHiddenLayers(),
+                c.numAttentionHeads(),
+                c.numKeyValueHeads(),
+                c.headDim(),
+                eps,
+                c.ropeTheta(),
+                c.ropeScaling(),
+                c.tieWordEmbeddings(),
+                c.attentionBias(),
+                c.outputBias(),
+                c.mlpBias(),
+                c.qkNorm(),
+                c.slidingWindow(),
+                c.maxPositionEmbeddings(),
+                c.bosTokenId(),
+                c.eosTokenIds());
+    }
 
     public static List<String> names() {
         return List.copyOf(SHAPES.keySet());

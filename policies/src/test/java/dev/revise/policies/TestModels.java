@@ -25,4 +25,34 @@ public final class TestModels {
         return new LlamaPolicy(
                 LlamaModel.random(config, root, ai.djl.Device.cpu(), seed), tok, null, ChatFormat.CHATML);
     }
+
+    /**
+     * Scales every matrix of {@code policy} by {@code factor} (norm weights stay 1, biases become
+     * nonzero), so log-probs are far from uniform and a feature switched off moves them visibly.
+     */
+    public static void spiky(LlamaPolicy policy, float factor, long seed) {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(policy.snapshot()).order(java.nio.ByteOrder.nativeOrder());
+        int at = 0;
+        for (java.util.Map.Entry<String, ai.djl.ndarray.NDArray> e :
+                policy.parameters().entrySet()) {
+            long n = e.getValue().size();
+            String name = e.getKey();
+            boolean norm = name.endsWith("norm.weight");
+            for (long i = 0; i < n; i++) {
+                int off = at + (int) i * 4;
+                float v = bytes.getFloat(off);
+                if (name.endsWith(".bias")) {
+                    v = (float) (rng.nextDouble() - 0.5);
+                } else if (norm) {
+                    v = (float) (0.8 + 0.4 * rng.nextDouble());
+                } else {
+                    v *= factor;
+                }
+                bytes.putFloat(off, v);
+            }
+            at += (int) n * 4;
+        }
+        policy.restore(bytes.array(), policy.version() + 1);
+    }
 }

@@ -19,6 +19,7 @@ import dev.revise.rl.TokenBatch;
 import dev.revise.rl.TokenScores;
 import dev.revise.rl.train.AdamW;
 import dev.revise.rl.train.Scopes;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -36,17 +37,34 @@ import java.util.SplittableRandom;
  *   <li>{@code decode}: prompt tokens then {@code new} sampled tokens at temperature 1 with the KV
  *       cache; tokens/s = batch * new / (prefill + decode time);
  *   <li>{@code score}: no-grad token log-probs; tokens/s = batch * seq / time;
- *   <li>{@code matmul}: a 2048^3 float32 matmul, the machine's GEMM reference in GFLOP/s.
+ *   <li>{@code matmul}: a 2048^3 float32 matmul, the machine's GEMM reference in GFLOP/s;
+ *   <li>{@code load}: loading {@code --checkpoint} (single or sharded, any stored dtype, into
+ *       float32): seconds, and the process's resident memory before and after and at its peak
+ *       (VmHWM) against the float32 size of the weights.
  * </ul>
+ *
+ * <p>With {@code --checkpoint}, train/decode/score run on that checkpoint's weights instead of a
+ * random shape.
  */
 public final class Bench {
     /** What to measure. */
     public record Spec(
-            String shape, String workload, int batch, int seq, int prompt, int newTokens, int threads, int reps) {
+            String shape,
+            String workload,
+            int batch,
+            int seq,
+            int prompt,
+            int newTokens,
+            int threads,
+            int reps,
+            Path checkpoint) {
         public Spec {
-            if (!List.of("train", "decode", "score", "matmul").contains(workload)) {
+            if (!List.of("train", "decode", "score", "matmul", "load").contains(workload)) {
                 throw new IllegalArgumentException(
-                        "--workload must be train, decode, score or matmul, got '" + workload + "'");
+                        "--workload must be train, decode, score, matmul or load, got '" + workload + "'");
+            }
+            if (workload.equals("load") && checkpoint == null) {
+                throw new IllegalArgumentException("--workload load needs --checkpoint");
             }
             if (batch < 1 || seq < 1 || prompt < 1 || newTokens < 1 || threads < 1 || reps < 1) {
                 throw new IllegalArgumentException(
@@ -68,7 +86,17 @@ public final class Bench {
             out.putAll(matmul(spec));
             return out;
         }
-        LlamaConfig config = ModelShapes.named(spec.shape());
+        if (spec.workload().equals("load")) {
+            out.put("checkpoint", spec.checkpoint().toString());
+            out.putAll(load(spec));
+            return out;
+        }
+        LlamaConfig config = spec.checkpoint() != null
+                ? LlamaConfig.read(spec.checkpoint().resolve("config.json"))
+                : ModelShapes.named(spec.shape());
+        if (spec.checkpoint() != null) {
+            out.put("checkpoint", spec.checkpoint().toString());
+        }
         out.put("params", config.parameterCount());
         out.put("batch", spec.batch());
         if (spec.workload().equals("decode")) {
@@ -79,11 +107,13 @@ public final class Bench {
         }
         out.put("threads", spec.threads());
         try (NDManager root = NDManager.newBaseManager();
-                LlamaPolicy policy = new LlamaPolicy(
-                        LlamaModel.random(config, root, DeviceSpec.cpu().toDevice(), 1),
-                        ModelShapes.defaultTokenizer(Math.max(config.vocabSize(), 64)),
-                        null,
-                        ChatFormat.CHATML)) {
+                LlamaPolicy policy = spec.checkpoint() != null
+                        ? LlamaPolicy.load(spec.checkpoint(), root, DeviceSpec.cpu())
+                        : new LlamaPolicy(
+                                LlamaModel.random(config, root, DeviceSpec.cpu().toDevice(), 1),
+                                ModelShapes.defaultTokenizer(Math.max(config.vocabSize(), 64)),
+                                null,
+                                ChatFormat.CHATML)) {
             SplittableRandom rng = new SplittableRandom(7);
             Runnable work =
                     switch (spec.workload()) {
@@ -103,6 +133,57 @@ public final class Bench {
             }
         }
         return out;
+    }
+
+    /** Loads the checkpoint {@code reps} times; memory figures are of the first load, in MB. */
+    private static Map<String, Object> load(Spec spec) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        LlamaConfig config = LlamaConfig.read(spec.checkpoint().resolve("config.json"));
+        out.put("params", config.parameterCount());
+        out.put("weights_float32_mb", round(config.parameterCount() * 4 / 1e6, 1));
+        out.put("files_mb", round(weightFileBytes(spec.checkpoint()) / 1e6, 1));
+        out.put("threads", spec.threads());
+        double before = procStatusMb("VmRSS");
+        List<Double> seconds = new java.util.ArrayList<>();
+        for (int r = 0; r < spec.reps(); r++) {
+            long t0 = System.nanoTime();
+            try (NDManager root = NDManager.newBaseManager();
+                    LlamaPolicy policy = LlamaPolicy.load(spec.checkpoint(), root, DeviceSpec.cpu())) {
+                seconds.add((System.nanoTime() - t0) / 1e9);
+                if (r == 0) {
+                    out.put("rss_before_mb", round(before, 1));
+                    out.put("rss_after_load_mb", round(procStatusMb("VmRSS"), 1));
+                    out.put("peak_rss_mb", round(procStatusMb("VmHWM"), 1));
+                }
+            }
+        }
+        java.util.Collections.sort(seconds);
+        out.put("seconds", round(seconds.get(seconds.size() / 2), 3));
+        return out;
+    }
+
+    private static long weightFileBytes(Path dir) {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A figure of /proc/self/status in MB (Linux); -1 elsewhere. */
+    static double procStatusMb(String key) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** 6 x params x tokens for the dense layers plus the attention matmuls (forward and backward). */

@@ -16,11 +16,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--shape",
             defaultValue = "small",
-            description = "tiny, small or smollm2-135m (default: ${DEFAULT-VALUE})")
+            description = "a named shape (revise init --help lists them; default: ${DEFAULT-VALUE})")
     String shape;
 
-    @Option(names = "--workload", required = true, description = "train, decode, score or matmul")
+    @Option(names = "--workload", required = true, description = "train, decode, score, matmul or load")
     String workload;
+
+    @Option(
+            names = "--checkpoint",
+            description = "a Hugging Face checkpoint directory: the weights of train/decode/score (instead of --shape),"
+                    + " and what --workload load loads")
+    java.nio.file.Path checkpoint;
 
     @Option(names = "--batch", description = "default: 16 for train/score, 1 for decode")
     Integer batch;
@@ -49,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int b = batch != null ? batch : workload.equals("decode") ? 1 : 16;
-        Bench.Spec s = new Bench.Spec(shape, workload, b, seq, prompt, newTokens, threads, reps);
+        Bench.Spec s = new Bench.Spec(shape, workload, b, seq, prompt, newTokens, threads, reps, checkpoint);
         spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(Bench.run(s)));
         spec.commandLine().getOut().flush();
         return 0;

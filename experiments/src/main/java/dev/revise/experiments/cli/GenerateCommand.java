@@ -77,9 +77,8 @@ final class GenerateCommand implements Callable<Integer> {
             if (ids.length == 0) {
                 throw new IllegalArgumentException("--prompt encodes to no tokens");
             }
-            Set<Integer> stopIds = policy.tokenizer().eosId().isPresent()
-                    ? Set.of(policy.tokenizer().eosId().getAsInt())
-                    : Set.of();
+            Set<Integer> stopIds = new java.util.TreeSet<>(policy.stopTokenIds());
+            policy.tokenizer().eosId().ifPresent(stopIds::add);
             List<String> stopStrings = new ArrayList<>(stops);
             if (chat) {
                 stopStrings.add(policy.chatFormat().endOfTurn());

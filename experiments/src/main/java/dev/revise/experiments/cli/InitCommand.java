@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.ModelShapes;
+import dev.revise.policies.checkpoint.SafeDtype;
+import dev.revise.policies.checkpoint.ShardedWriter;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.policies.tokenizer.CharTokenizer;
@@ -23,8 +25,24 @@ final class InitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--shape", required = true, description = "tiny, small or smollm2-135m")
+    @Option(
+            names = "--shape",
+            required = true,
+            description = "tiny, small, smollm2-135m, or the shape of a real checkpoint: qwen2.5-0.5b, qwen3-0.6b,"
+                    + " llama3.2-1b")
     String shape;
+
+    @Option(
+            names = "--dtype",
+            defaultValue = "float32",
+            description = "float32, bfloat16 or float16 weights on disk (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(
+            names = "--max-shard-size",
+            defaultValue = "5GB",
+            description = "shard the weights above this size, as transformers (default: ${DEFAULT-VALUE})")
+    String maxShardSize;
 
     @Option(
             names = "--out",
@@ -38,6 +56,21 @@ final class InitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LlamaConfig base = ModelShapes.named(shape);
+        SafeDtype storage =
+                switch (dtype) {
+                    case "float32" -> SafeDtype.F32;
+                    case "bfloat16" -> SafeDtype.BF16;
+                    case "float16" -> SafeDtype.F16;
+                    default ->
+                        throw new IllegalArgumentException(
+                                "--dtype must be float32, bfloat16 or float16, got '" + dtype + "'");
+                };
+        long shardBytes;
+        try {
+            shardBytes = ShardedWriter.parseSize(maxShardSize);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--max-shard-size " + e.getMessage(), e);
+        }
         if (Files.exists(out)
                 && (!Files.isDirectory(out) || Files.list(out).findAny().isPresent())) {
             throw new IllegalArgumentException("--out " + out + " exists and is not an empty directory");
@@ -53,7 +86,7 @@ final class InitCommand implements Callable<Integer> {
                         ChatFormat.CHATML)) {
             Path tmp = out.resolveSibling(out.getFileName() + ".tmp-init");
             Files.createDirectories(tmp);
-            policy.save(tmp);
+            policy.save(tmp, storage, shardBytes);
             Files.deleteIfExists(out);
             Files.move(tmp, out);
         }

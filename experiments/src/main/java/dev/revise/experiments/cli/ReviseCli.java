@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
             ReportCommand.class,
             InitCommand.class,
             LogprobsCommand.class,
+            TokenizeCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
             GradeCommand.class,

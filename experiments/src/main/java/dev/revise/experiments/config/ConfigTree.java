@@ -29,7 +29,7 @@ import java.util.TreeSet;
  */
 public final class ConfigTree {
     /** Sections whose keys are free (validated by the component that reads them). */
-    public static final Set<String> OPEN = Set.of("rewards", "rewards_stage1");
+    public static final Set<String> OPEN = Set.of("rewards", "rewards_stage1", "policy.template_args");
 
     /**
      * Keys holding file paths: a relative path in a config file is relative to that file's
@@ -173,7 +173,7 @@ public final class ConfigTree {
             String key = e.getKey();
             String path = prefix.isEmpty() ? key : prefix + "." + key;
             JsonNode value = e.getValue();
-            boolean open = OPEN.contains(topLevel(path));
+            boolean open = isOpen(path);
             if (!base.has(key) && !open) {
                 throw new IllegalArgumentException(source + ": " + path + ": unknown key; known keys"
                         + (prefix.isEmpty() ? "" : " under " + prefix) + ": " + new TreeSet<>(fieldNames(base)));
@@ -194,9 +194,14 @@ public final class ConfigTree {
         }
     }
 
-    private static String topLevel(String path) {
-        int dot = path.indexOf('.');
-        return dot < 0 ? path : path.substring(0, dot);
+    /** Whether {@code path} is an open map of {@link #OPEN} or inside one. */
+    private static boolean isOpen(String path) {
+        for (String o : OPEN) {
+            if (path.equals(o) || path.startsWith(o + ".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void checkKind(JsonNode current, JsonNode value, String path, String source) {

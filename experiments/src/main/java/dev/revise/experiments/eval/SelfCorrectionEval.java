@@ -62,13 +62,11 @@ public final class SelfCorrectionEval {
         List<Task> tasks = taskSetup.evalTasks(q.dataset(), q.limit());
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy policy = new PolicyFactory(c).build(root)) {
-            int eos = policy.config().eosTokenId();
-            SamplingParams sampling = q.temperature() == 0
-                    ? SamplingParams.greedy(env.maxTokensPerTurn())
-                    : Algorithms.sampling(c, env.maxTokensPerTurn(), -1).withTemperature(q.temperature());
-            if (eos >= 0) {
-                sampling = sampling.withStopTokenIds(java.util.Set.of(eos));
-            }
+            SamplingParams sampling = (q.temperature() == 0
+                            ? SamplingParams.greedy(env.maxTokensPerTurn())
+                            : Algorithms.sampling(c, env.maxTokensPerTurn(), java.util.Set.of())
+                                    .withTemperature(q.temperature()))
+                    .withStopTokenIds(policy.stopTokenIds());
             // 1. K-turn episodes, `samples` per problem
             List<Trajectory> episodes = rollouts(policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling);
             SelfCorrectionMetrics.Report report = SelfCorrectionMetrics.of(episodes, env.turns());

@@ -73,7 +73,7 @@ public class RolloutActor {
                     LlamaModel.random(spec.model(), root, device.toDevice(), device.dataType(), 0),
                     Tokenizers.load(tok),
                     null,
-                    spec.chatFormat().equals("plain") ? ChatFormat.PLAIN : ChatFormat.CHATML);
+                    chatFormat(spec));
             RolloutWorker worker = new RolloutWorker(
                     new SelfCorrectionEnvironment(spec.environment(), verifier),
                     policy.generator(),
@@ -87,6 +87,18 @@ public class RolloutActor {
         } finally {
             Files.deleteIfExists(tok);
         }
+    }
+
+    private static ChatFormat chatFormat(RolloutSpec spec) {
+        return switch (spec.chatFormat()) {
+            case "plain" -> ChatFormat.PLAIN;
+            case "model" ->
+                new dev.revise.policies.tokenizer.HfChatTemplate(
+                        spec.template().source(),
+                        spec.template().specialTokens(),
+                        spec.template().args());
+            default -> ChatFormat.CHATML;
+        };
     }
 
     private Built built() {

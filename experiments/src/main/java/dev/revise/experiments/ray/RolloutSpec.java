@@ -12,7 +12,7 @@ import dev.revise.policies.model.LlamaConfig;
  *
  * @param model the architecture
  * @param tokenizerJson the tokenizer.json text
- * @param chatFormat {@code plain} or {@code chatml}
+ * @param chatFormat {@code plain}, {@code chatml} or {@code model} (the model's own template, {@code template})
  * @param environment the episode configuration
  * @param verifier {@code synthetic} or {@code gsm8k}
  * @param rewards the reward terms (the rewards module's config format)
@@ -20,6 +20,7 @@ import dev.revise.policies.model.LlamaConfig;
  * @param device where the actor's policy runs; {@code cuda} without an index means the GPU Ray
  *     assigned to the actor (see {@link RolloutActor#resolveDevice}); null means cpu/float32
  * @param faults fault injection for tests; null (the default) injects nothing
+ * @param template the model's chat template when {@code chatFormat} is {@code model}, else null
  */
 public record RolloutSpec(
         LlamaConfig model,
@@ -30,12 +31,20 @@ public record RolloutSpec(
         JsonNode rewards,
         int maxBatch,
         DeviceSpec device,
-        FaultInjection faults) {
+        FaultInjection faults,
+        ChatTemplate template) {
     public RolloutSpec {
         if (device == null) {
             device = DeviceSpec.cpu();
         }
+        if (chatFormat.equals("model") != (template != null)) {
+            throw new IllegalArgumentException("chat format '" + chatFormat + "' with template " + template);
+        }
     }
+
+    /** A model's chat template as the actor rebuilds it: the Jinja source, its special tokens and arguments. */
+    public record ChatTemplate(
+            String source, java.util.Map<String, String> specialTokens, java.util.Map<String, Object> args) {}
 
     /** A CPU spec without fault injection. */
     public RolloutSpec(
@@ -46,15 +55,23 @@ public record RolloutSpec(
             String verifier,
             JsonNode rewards,
             int maxBatch) {
-        this(model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, DeviceSpec.cpu(), null);
+        this(model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, DeviceSpec.cpu(), null, null);
     }
 
     public RolloutSpec withDevice(DeviceSpec d) {
-        return new RolloutSpec(model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, d, faults);
+        return new RolloutSpec(
+                model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, d, faults, template);
     }
 
     public RolloutSpec withFaults(FaultInjection f) {
-        return new RolloutSpec(model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, device, f);
+        return new RolloutSpec(
+                model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, device, f, template);
+    }
+
+    /** The spec rendering conversations with the model's own template. */
+    public RolloutSpec withTemplate(ChatTemplate t) {
+        return new RolloutSpec(
+                model, tokenizerJson, "model", environment, verifier, rewards, maxBatch, device, faults, t);
     }
 
     /**

@@ -103,12 +103,16 @@ public final class Algorithms {
         return CORRECTNESS.deepCopy();
     }
 
-    public static SamplingParams sampling(ConfigTree c, int maxTokens, int eos) {
+    /**
+     * Rollout sampling from {@code sampling.*}; a turn ends at any of {@code stopIds} (the policy's
+     * {@link LlamaPolicy#stopTokenIds()}: every eos id and the chat template's end of turn).
+     */
+    public static SamplingParams sampling(ConfigTree c, int maxTokens, Set<Integer> stopIds) {
         SamplingParams p = SamplingParams.sample(maxTokens)
                 .withTemperature(c.number("sampling.temperature", 0, 100))
                 .withTopP(c.number("sampling.top_p", 1e-9, 1))
                 .withTopK(c.integer("sampling.top_k", 0, Integer.MAX_VALUE));
-        return eos >= 0 ? p.withStopTokenIds(Set.of(eos)) : p;
+        return p.withStopTokenIds(stopIds);
     }
 
     public static Built build(

@@ -9,13 +9,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.checkpoint.CheckpointException;
+import dev.revise.policies.checkpoint.SafeDtype;
 import dev.revise.policies.checkpoint.SafetensorsFile;
 import dev.revise.policies.checkpoint.SafetensorsWriter;
+import dev.revise.policies.checkpoint.ShardedWriter;
+import dev.revise.policies.checkpoint.TensorSource;
 import dev.revise.rl.learn.LearnerState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,15 +51,66 @@ public final class Checkpoints {
             int nonFiniteStreak,
             Map<String, Map<String, Long>> counters) {}
 
+    /** The directory, inside a checkpoint, of the float32 weights kept when the exported dtype is not float32. */
+    public static final String MASTER = "master";
+
+    /**
+     * How the policy's weights are written: {@code checkpoint.dtype} resolved ({@code source}: the
+     * starting checkpoint's own dtype) and {@code checkpoint.max_shard_size} in bytes.
+     */
+    public record WeightFormat(SafeDtype dtype, long maxShardBytes) {
+        public static final WeightFormat FLOAT32 =
+                new WeightFormat(SafeDtype.F32, ShardedWriter.DEFAULT_MAX_SHARD_BYTES);
+    }
+
     private final Path dir;
     private final int keepLast;
+    private final WeightFormat format;
 
     public Checkpoints(Path runDir, int keepLast) {
+        this(runDir, keepLast, WeightFormat.FLOAT32);
+    }
+
+    public Checkpoints(Path runDir, int keepLast, WeightFormat format) {
         if (keepLast < 1) {
             throw new IllegalArgumentException("checkpoint.keep_last must be >= 1, got " + keepLast);
         }
         this.dir = runDir.resolve("checkpoints");
         this.keepLast = keepLast;
+        this.format = format;
+    }
+
+    /** The same checkpoints, writing the policy's weights in {@code weights}. */
+    public Checkpoints withFormat(WeightFormat weights) {
+        return new Checkpoints(dir.getParent(), keepLast, weights);
+    }
+
+    /**
+     * {@code checkpoint.dtype} and {@code checkpoint.max_shard_size}; {@code source} resolves to
+     * {@code sourceDtype}, the dtype of the checkpoint training started from.
+     */
+    public static WeightFormat weightFormat(dev.revise.experiments.config.ConfigTree c, SafeDtype sourceDtype) {
+        String d = c.choice("checkpoint.dtype", "source", "float32", "bfloat16", "float16");
+        SafeDtype dtype =
+                switch (d) {
+                    case "float32" -> SafeDtype.F32;
+                    case "bfloat16" -> SafeDtype.BF16;
+                    case "float16" -> SafeDtype.F16;
+                    default -> sourceDtype;
+                };
+        long shard;
+        try {
+            shard = ShardedWriter.parseSize(c.string("checkpoint.max_shard_size"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("checkpoint.max_shard_size: " + e.getMessage(), e);
+        }
+        return new WeightFormat(dtype, shard);
+    }
+
+    /** The weights a resume restores: the float32 master copy when the export is in another dtype. */
+    public static Path trainingWeights(Path checkpoint) {
+        Path master = checkpoint.resolve(MASTER);
+        return Files.isDirectory(master) ? master : checkpoint;
     }
 
     public static String name(long step) {
@@ -73,25 +126,31 @@ public final class Checkpoints {
         Path tmp = dir.resolve(".tmp-" + name(state.step()));
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        policy.save(tmp);
-        Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
+        policy.save(tmp, format.dtype(), format.maxShardBytes());
+        if (format.dtype() != SafeDtype.F32) {
+            // training continues from float32 weights: a resume from the rounded export would not be exact
+            policy.model().save(tmp.resolve(MASTER), SafeDtype.F32, format.maxShardBytes());
+        }
+        Map<String, SafetensorsWriter.Source> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, LearnerState> l : learners.entrySet()) {
             requireFinite(l.getValue().stateTensors(), l.getKey());
-            l.getValue().stateTensors().forEach((k, v) -> tensors.put(l.getKey() + "." + k, tensor(v)));
+            l.getValue().stateTensors().forEach((k, v) -> tensors.put(l.getKey() + "." + k, new TensorSource(v)));
         }
-        SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), tensors, Map.of("format", "revise"));
+        SafetensorsWriter.write(
+                tmp.resolve("optimizer.safetensors"), tensors, Map.of("format", "revise"), SafeDtype.F32);
         // PPO's critic also goes next to the policy weights, under its own names, for tools that
         // load a policy with its value head (as TRL's value-head models do)
-        Map<String, SafetensorsWriter.Tensor> valueHead = new LinkedHashMap<>();
+        Map<String, SafetensorsWriter.Source> valueHead = new LinkedHashMap<>();
         for (LearnerState l : learners.values()) {
             l.stateTensors().forEach((k, v) -> {
                 if (k.startsWith("value_head.")) {
-                    valueHead.put(k, tensor(v));
+                    valueHead.put(k, new TensorSource(v));
                 }
             });
         }
         if (!valueHead.isEmpty()) {
-            SafetensorsWriter.write(tmp.resolve("value_head.safetensors"), valueHead, Map.of("format", "pt"));
+            SafetensorsWriter.write(
+                    tmp.resolve("value_head.safetensors"), valueHead, Map.of("format", "pt"), SafeDtype.F32);
         }
         Files.writeString(tmp.resolve("trainer_state.json"), JSON.writeValueAsString(state));
         Map<String, Object> manifest = new LinkedHashMap<>();
@@ -235,20 +294,17 @@ public final class Checkpoints {
         }
     }
 
-    private static SafetensorsWriter.Tensor tensor(NDArray a) {
-        float[] v = a.toType(DataType.FLOAT32, false).toFloatArray();
-        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(v);
-        return new SafetensorsWriter.Tensor(a.getShape().getShape(), b);
-    }
-
+    /** Refuses non-finite tensors; the check runs in the engine (a NaN or infinity makes the sum non-finite). */
     private static void requireFinite(Map<String, NDArray> tensors, String owner) {
         for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-            for (float x : e.getValue().toType(DataType.FLOAT32, false).toFloatArray()) {
-                if (!Float.isFinite(x)) {
-                    throw new IllegalStateException("refusing to save a checkpoint: " + owner + " tensor '" + e.getKey()
-                            + "' has non-finite values");
-                }
+            double sum;
+            try (NDArray s = e.getValue().sum();
+                    NDArray f = s.toType(DataType.FLOAT64, true)) {
+                sum = f.getDouble();
+            }
+            if (!Double.isFinite(sum)) {
+                throw new IllegalStateException("refusing to save a checkpoint: " + owner + " tensor '" + e.getKey()
+                        + "' has non-finite values");
             }
         }
     }

@@ -53,8 +53,7 @@ public final class Evaluation {
         }
         this.tasks = taskSetup.evalTasks(dataset, c.integer("eval.problems", 1, 1 << 24));
         double temperature = c.number("eval.temperature", 0, 100);
-        int eos = policy.config().eosTokenId();
-        SamplingParams p = Algorithms.sampling(c, env.maxTokensPerTurn(), eos);
+        SamplingParams p = Algorithms.sampling(c, env.maxTokensPerTurn(), policy.stopTokenIds());
         this.sampling = temperature == 0
                 ? SamplingParams.greedy(env.maxTokensPerTurn()).withStopTokenIds(p.stopTokenIds())
                 : p.withTemperature(temperature);

@@ -9,9 +9,11 @@ import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.policies.tokenizer.CharTokenizer;
 import dev.revise.policies.tokenizer.ChatFormat;
+import dev.revise.policies.tokenizer.HfChatTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds the policy a config describes ({@code policy.*}): a Hugging Face checkpoint, or random
@@ -56,15 +58,23 @@ public final class PolicyFactory {
         if (dir != null) {
             LlamaPolicy loaded = LlamaPolicy.load(dir, root, device());
             String format = config.choice("policy.chat_format", "plain", "chatml", "model");
+            Map<String, Object> args = templateArgs();
             if (format.equals("model")) {
-                return loaded;
+                if (!(loaded.chatFormat() instanceof HfChatTemplate template)) {
+                    loaded.close();
+                    throw new IllegalArgumentException("policy.chat_format: model, but " + dir
+                            + " has no chat template (tokenizer_config.json chat_template or chat_template.jinja)");
+                }
+                return args.isEmpty() ? loaded : loaded.withChatFormat(template.withArgs(args));
             }
+            refuseArgs(args, format);
             // the loaded policy's weights are reused; only how conversations render changes
-            return new LlamaPolicy(loaded.model(), loaded.tokenizer(), dir.resolve("tokenizer.json"), chat(format));
+            return loaded.withChatFormat(chat(format));
         }
         CharTokenizer tokenizer = tokenizerForShape();
         LlamaConfig shape = randomShape(tokenizer);
         String format = config.choice("policy.chat_format", "plain", "chatml");
+        refuseArgs(templateArgs(), format);
         return new LlamaPolicy(
                 LlamaModel.random(shape, root, device().toDevice(), device().dataType(), config.longValue("run.seed")),
                 tokenizer,
@@ -93,6 +103,28 @@ public final class PolicyFactory {
         return base.withSpecialTokens(
                         tokenizer.bosId().orElse(-1), tokenizer.eosId().orElse(-1))
                 .withMaxPositions(positions);
+    }
+
+    /** {@code policy.template_args}: extra variables of the model's chat template (e.g. enable_thinking). */
+    public Map<String, Object> templateArgs() {
+        com.fasterxml.jackson.databind.JsonNode n = config.node("policy.template_args");
+        if (n == null || n.isNull() || n.isEmpty()) {
+            return Map.of();
+        }
+        if (!n.isObject()) {
+            throw new IllegalArgumentException("policy.template_args must be a map, got " + n);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = new com.fasterxml.jackson.databind.ObjectMapper().convertValue(n, Map.class);
+        return m;
+    }
+
+    private static void refuseArgs(Map<String, Object> args, String format) {
+        if (!args.isEmpty()) {
+            throw new IllegalArgumentException("policy.template_args " + args.keySet()
+                    + " are arguments of the model's own chat template, but policy.chat_format is " + format
+                    + " (set it to model, or remove them)");
+        }
     }
 
     private static ChatFormat chat(String format) {

@@ -12,6 +12,7 @@ import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.tokenizer.CharTokenizer;
+import dev.revise.policies.tokenizer.HfChatTemplate;
 import dev.revise.rewards.RewardConfig;
 import dev.revise.rl.rollout.LocalRolloutSource;
 import dev.revise.rl.rollout.Rollout;
@@ -65,6 +66,9 @@ final class RolloutBackends {
                             rewards,
                             maxBatch)
                     .withDevice(new DeviceSpec(device, device.equals("cpu") ? "float32" : c.string("run.dtype")));
+            if (policy.chatFormat() instanceof HfChatTemplate t) {
+                spec = spec.withTemplate(new RolloutSpec.ChatTemplate(t.source(), t.specialTokens(), t.args()));
+            }
             WorkerResources resources = new WorkerResources(
                     c.number("rollout.gpus_per_worker", 0, 1024), c.number("rollout.cpus_per_worker", 0, 1024));
             RayRolloutSource ray = new RayRolloutSource(spec, policy, workers, perUnit, retries, resources);

@@ -73,7 +73,7 @@ public final class TrainingRun {
             tasks.syntheticTask();
         }
         facts.add("env " + env.turns() + " turns, feedback " + env.feedback().configName());
-        Algorithms.sampling(c, env.maxTokensPerTurn(), arch.eosTokenId());
+        Algorithms.sampling(c, env.maxTokensPerTurn(), java.util.Set.copyOf(arch.eosTokenIds()));
         Algorithms.optimizer(c);
         Algorithms.rolloutRewards(c);
         c.choice("rollout.backend", "ray", "local");
@@ -82,6 +82,7 @@ public final class TrainingRun {
         c.integer("eval.problems", 1, 1 << 24);
         c.integer("checkpoint.every", 0, Integer.MAX_VALUE);
         c.integer("checkpoint.keep_last", 1, 1 << 20);
+        Checkpoints.weightFormat(c, dev.revise.policies.checkpoint.SafeDtype.F32);
         c.integer("run.max_nonfinite_steps", 1, Integer.MAX_VALUE);
         return facts;
     }
@@ -120,8 +121,7 @@ public final class TrainingRun {
                 LlamaPolicy reference = Algorithms.needsReference(config) ? policies.build(root) : null) {
             EnvironmentConfig env = taskSetup.environment();
             TaskSource tasks = taskSetup.trainSource();
-            SamplingParams sampling = Algorithms.sampling(
-                    config, env.maxTokensPerTurn(), policy.config().eosTokenId());
+            SamplingParams sampling = Algorithms.sampling(config, env.maxTokensPerTurn(), policy.stopTokenIds());
             Evaluation evaluation = new Evaluation(config, taskSetup, policy);
             try (RolloutSource rollouts = Algorithms.needsRollouts(config)
                     ? RolloutBackends.create(
@@ -153,11 +153,13 @@ public final class TrainingRun {
                         appendMetrics(step, m);
                         // 3. checkpoint
                         if ((checkpointEvery > 0 && step % checkpointEvery == 0) || step == total) {
-                            checkpoints.write(
-                                    policy,
-                                    built.states(),
-                                    trainerState(built, tasks, policy, nonFinite),
-                                    config.toYaml());
+                            checkpoints
+                                    .withFormat(weightFormat(config, policy))
+                                    .write(
+                                            policy,
+                                            built.states(),
+                                            trainerState(built, tasks, policy, nonFinite),
+                                            config.toYaml());
                         }
                         progress.accept(new Progress(step, total, m, seconds));
                         last = m;
@@ -239,7 +241,8 @@ public final class TrainingRun {
             throw new IllegalArgumentException(checkpoint.resolve("config.json") + ": architecture differs from the"
                     + " config's policy: " + saved + " vs " + policy.config());
         }
-        try (LlamaPolicy weights = LlamaPolicy.load(checkpoint, root, new PolicyFactory(config).device())) {
+        try (LlamaPolicy weights = LlamaPolicy.load(
+                checkpoint, Checkpoints.trainingWeights(checkpoint), root, new PolicyFactory(config).device())) {
             policy.restore(weights.snapshot(), state.policyVersion());
         }
         Checkpoints.restoreLearners(checkpoint, built.states(), state, policy.manager());
@@ -247,6 +250,10 @@ public final class TrainingRun {
         built.trainer().restoreStep(state.step());
         truncateMetrics(state.step());
         return state.nonFiniteStreak();
+    }
+
+    private static Checkpoints.WeightFormat weightFormat(ConfigTree config, LlamaPolicy policy) {
+        return Checkpoints.weightFormat(config, policy.sourceDtype());
     }
 
     private static Checkpoints.TrainerState trainerState(

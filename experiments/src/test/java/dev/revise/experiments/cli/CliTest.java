@@ -51,6 +51,7 @@ public class CliTest {
                 "report",
                 "init",
                 "logprobs",
+                "tokenize",
                 "generate",
                 "bench",
                 "grade"
@@ -135,6 +136,44 @@ public class CliTest {
         Result greedy2 =
                 run("generate", "--checkpoint", ck.toString(), "--prompt", "7", "--temperature", "0", "--seed", "2");
         assertEquals(greedy1.out(), greedy2.out());
+    }
+
+    @Test
+    void bfloat16ShardedInitScoresLikeItsBatchAndItsSingleSequences() throws Exception {
+        Path ck = dir.resolve("ck");
+        Result init = run(
+                "init", "--shape", "tiny", "--out", ck.toString(), "--dtype", "bfloat16", "--max-shard-size", "50KB");
+        assertEquals(0, init.status(), init.err());
+        assertThat(ck.resolve("model.safetensors.index.json")).exists();
+        assertThat(Files.readString(ck.resolve("config.json"))).contains("bfloat16");
+        assertThat(ck.resolve("generation_config.json")).exists();
+        Path batch = dir.resolve("ids.jsonl");
+        Files.writeString(batch, "{\"token_ids\": [1, 5, 6, 7]}\n\n{\"token_ids\": [1, 9, 9, 9, 9, 2]}\n");
+        Result lp = run("logprobs", "--checkpoint", ck.toString(), "--batch", batch.toString());
+        assertEquals(0, lp.status(), lp.err());
+        List<String> lines = lp.out().strip().lines().toList();
+        assertEquals(2, lines.size());
+        JsonNode second = new ObjectMapper().readTree(lines.get(1)).get("logprobs");
+        assertEquals(5, second.size());
+        JsonNode alone = new ObjectMapper()
+                .readTree(run("logprobs", "--checkpoint", ck.toString(), "--token-ids", "1,9,9,9,9,2")
+                        .out())
+                .get("logprobs");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(
+                    alone.get(i).asDouble(),
+                    second.get(i).asDouble(),
+                    1e-5,
+                    "padding in the batch changed logprob " + i);
+        }
+        Files.writeString(batch, "{\"token_ids\": [1, 5]}\n{\"ids\": [1]}\n");
+        Result bad = run("logprobs", "--checkpoint", ck.toString(), "--batch", batch.toString());
+        assertEquals(2, bad.status());
+        assertThat(bad.err()).contains("ids.jsonl:2");
+        Result badSize =
+                run("init", "--shape", "tiny", "--out", dir.resolve("x").toString(), "--max-shard-size", "lots");
+        assertEquals(2, badSize.status());
+        assertThat(badSize.err()).contains("--max-shard-size").contains("lots");
     }
 
     @Test

@@ -72,6 +72,86 @@ public enum SafeDtype {
         return out;
     }
 
+    /**
+     * Appends {@code count} little-endian elements of this type from {@code raw} (read from its
+     * position) to {@code out} as native-order float32, advancing both.
+     */
+    void convertToFloat32(ByteBuffer raw, int count, ByteBuffer out) {
+        switch (this) {
+            case F32 -> {
+                if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                    out.put(raw); // a plain copy
+                } else {
+                    for (int i = 0; i < count; i++) {
+                        out.putFloat(raw.getFloat());
+                    }
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < count; i++) {
+                    out.putFloat(Float.intBitsToFloat((raw.getShort() & 0xFFFF) << 16));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < count; i++) {
+                    out.putFloat(halfToFloat(raw.getShort()));
+                }
+            }
+            case F64 -> {
+                for (int i = 0; i < count; i++) {
+                    out.putFloat((float) raw.getDouble());
+                }
+            }
+            default -> throw new IllegalStateException(this + " is not a float type");
+        }
+    }
+
+    /**
+     * Appends {@code count} native-order float32 values from {@code in} to {@code out} as
+     * little-endian elements of this type (F32, BF16 or F16), rounding to nearest even.
+     */
+    void convertFromFloat32(ByteBuffer in, int count, ByteBuffer out) {
+        out.order(ByteOrder.LITTLE_ENDIAN);
+        switch (this) {
+            case F32 -> {
+                if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                    ByteBuffer slice = in.slice();
+                    slice.limit(count * 4);
+                    out.put(slice);
+                    in.position(in.position() + count * 4);
+                } else {
+                    for (int i = 0; i < count; i++) {
+                        out.putFloat(in.getFloat());
+                    }
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < count; i++) {
+                    out.putShort(floatToBfloat16(in.getFloat()));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < count; i++) {
+                    out.putShort(floatToHalf(in.getFloat()));
+                }
+            }
+            default -> throw new IllegalStateException("cannot write " + this + " weights");
+        }
+    }
+
+    /**
+     * binary32 to bfloat16, round to nearest even (as torch's {@code .to(torch.bfloat16)}); NaN stays
+     * a quiet NaN with its sign.
+     */
+    static short floatToBfloat16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if ((bits & 0x7FFFFFFF) > 0x7F800000) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
     /** IEEE 754 binary16 to binary32 (Float.float16ToFloat arrived only in Java 20). */
     static float halfToFloat(short half) {
         int h = half & 0xFFFF;

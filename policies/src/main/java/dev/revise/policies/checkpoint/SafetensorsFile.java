@@ -216,6 +216,42 @@ public final class SafetensorsFile implements AutoCloseable {
         return e.dtype().toFloat32(raw, (int) e.elementCount());
     }
 
+    /** Bytes read from the file per chunk by {@link #readInto}: bounds the staging memory of any tensor. */
+    static final int CHUNK_BYTES = 4 << 20;
+
+    /**
+     * Streams the tensor's values, converted to float32, into {@code dest} (native byte order,
+     * exactly {@code 4 * elements} bytes remaining, e.g. a view of a tensor's own memory), through a
+     * reusable staging buffer of {@link #CHUNK_BYTES}: nothing the size of the tensor is allocated.
+     *
+     * @param staging a direct buffer of at least {@link #CHUNK_BYTES} bytes, reused across calls
+     */
+    public void readInto(String name, ByteBuffer dest, ByteBuffer staging) {
+        Entry e = entry(name);
+        if (!e.dtype().isFloat()) {
+            throw new CheckpointException(
+                    path + ": tensor '" + name + "' has dtype " + e.dtype() + ", expected a float type");
+        }
+        if (dest.remaining() != e.elementCount() * 4) {
+            throw new IllegalArgumentException("tensor '" + name + "': destination holds " + dest.remaining()
+                    + " bytes, the tensor needs " + e.elementCount() * 4);
+        }
+        ByteBuffer out = dest.duplicate().order(ByteOrder.nativeOrder());
+        int width = e.dtype().bytes();
+        long chunk = (CHUNK_BYTES / 8) * 8L; // a whole number of elements of any width
+        for (long at = e.begin(); at < e.end(); at += chunk) {
+            int n = (int) Math.min(chunk, e.end() - at);
+            staging.clear().limit(n);
+            try {
+                readFully(channel, staging, dataStart + at);
+            } catch (IOException ex) {
+                throw new CheckpointException(path + ": tensor '" + name + "': read failed: " + ex.getMessage(), ex);
+            }
+            staging.flip();
+            e.dtype().convertToFloat32(staging.order(ByteOrder.LITTLE_ENDIAN), n / width, out);
+        }
+    }
+
     private static void readFully(FileChannel channel, ByteBuffer dst, long position) throws IOException {
         long pos = position;
         while (dst.hasRemaining()) {

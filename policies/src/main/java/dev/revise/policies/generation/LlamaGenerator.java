@@ -101,6 +101,7 @@ public final class LlamaGenerator implements Generator {
         int open = b;
         float masked = LlamaModel.maskedValue();
         boolean ragged = Arrays.stream(pad).anyMatch(p -> p > 0);
+        int window = model.config().slidingWindow();
 
         try (NDManager generation = Scopes.named(model.manager(), "generate")) {
             KvCache cache = new KvCache(generation, model.config(), b, capacity, model.dtype());
@@ -115,7 +116,7 @@ public final class LlamaGenerator implements Generator {
                     positions[i * longest + j] = Math.max(0, j - pad[i]);
                     for (int k = 0; k < longest; k++) {
                         // A padding query may see itself only, which keeps its softmax finite.
-                        boolean visible = k <= j && (k >= pad[i] || k == j);
+                        boolean visible = LlamaModel.visible(j, k, window) && (k >= pad[i] || k == j);
                         bias[(i * longest + j) * longest + k] = visible ? 0f : masked;
                     }
                 }
@@ -152,11 +153,16 @@ public final class LlamaGenerator implements Generator {
                 }
                 int s = longest + n + 1;
                 long[] pos = new long[b];
-                float[] keyBias = ragged ? new float[b * s] : null; // no padding: every key is visible
+                // without padding or a window that has started to slide, every key is visible
+                boolean windowed = window > 0 && s > window;
+                float[] keyBias = ragged || windowed ? new float[b * s] : null;
                 for (int i = 0; i < b; i++) {
                     pos[i] = longest - pad[i] + n;
                     if (ragged) {
                         Arrays.fill(keyBias, i * s, i * s + pad[i], masked);
+                    }
+                    if (windowed) {
+                        Arrays.fill(keyBias, i * s, i * s + (s - window), masked); // keys at or before q - window
                     }
                 }
                 try (NDManager step = Scopes.named(generation, "decode")) {

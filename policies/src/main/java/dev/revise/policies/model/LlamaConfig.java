@@ -1,19 +1,21 @@
 package dev.revise.policies.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.revise.policies.checkpoint.CheckpointException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
- * The architecture of a Llama-family decoder, as in a Hugging Face {@code config.json}. Covers
- * Llama, Qwen2 (bias on the Q/K/V projections) and SmolLM-style models (tied embeddings).
+ * The architecture of a Llama-family decoder: one decoder with per-family options, read from and
+ * written to a Hugging Face {@code config.json} by {@link LlamaConfigJson} (which says how each key
+ * maps to an option, family by family).
+ *
+ * <p>Options beyond the Llama core: {@code attentionBias} (bias on the Q/K/V projections: Qwen2,
+ * or Llama/Qwen3 with {@code attention_bias}), {@code outputBias} (bias on o_proj: Llama/Qwen3 with
+ * {@code attention_bias}), {@code mlpBias} (Llama's {@code mlp_bias}), {@code qkNorm} (Qwen3's
+ * per-head RMSNorm of queries and keys before RoPE), {@code slidingWindow} (Mistral's, or Qwen's
+ * when every layer slides: a query sees the last {@code slidingWindow} keys; 0 = full attention),
+ * {@code ropeScaling} (the RoPE variant).
  */
 public record LlamaConfig(
         String modelType,
@@ -26,13 +28,18 @@ public record LlamaConfig(
         int headDim,
         double rmsNormEps,
         double ropeTheta,
+        RopeScaling ropeScaling,
         boolean tieWordEmbeddings,
         boolean attentionBias,
+        boolean outputBias,
+        boolean mlpBias,
+        boolean qkNorm,
+        int slidingWindow,
         int maxPositionEmbeddings,
         int bosTokenId,
-        int eosTokenId) {
+        List<Integer> eosTokenIds) {
 
-    static final Set<String> MODEL_TYPES = Set.of("llama", "qwen2", "mistral");
+    static final Set<String> MODEL_TYPES = Set.of("llama", "qwen2", "qwen3", "mistral");
 
     public LlamaConfig {
         require(MODEL_TYPES.contains(modelType), "model_type", "one of " + MODEL_TYPES + ", got '" + modelType + "'");
@@ -48,12 +55,59 @@ public record LlamaConfig(
         require(headDim > 0 && headDim % 2 == 0, "head_dim", "a positive even number, got " + headDim);
         require(rmsNormEps > 0, "rms_norm_eps", "> 0, got " + rmsNormEps);
         require(ropeTheta > 0, "rope_theta", "> 0, got " + ropeTheta);
+        require(slidingWindow >= 0, "sliding_window", ">= 1 or null, got " + slidingWindow);
         require(maxPositionEmbeddings > 0, "max_position_embeddings", "> 0, got " + maxPositionEmbeddings);
         require(bosTokenId >= -1 && bosTokenId < vocabSize, "bos_token_id", "in [0, vocab_size), got " + bosTokenId);
-        require(eosTokenId >= -1 && eosTokenId < vocabSize, "eos_token_id", "in [0, vocab_size), got " + eosTokenId);
+        eosTokenIds = List.copyOf(eosTokenIds);
+        for (int id : eosTokenIds) {
+            require(id >= 0 && id < vocabSize, "eos_token_id", "in [0, vocab_size), got " + id);
+        }
+        if (ropeScaling == null) {
+            ropeScaling = RopeScaling.NONE;
+        }
     }
 
-    private static void require(boolean ok, String key, String expected) {
+    /** The layout of the first revise releases: no RoPE scaling, no o_proj/MLP bias, no qk-norm, one eos id. */
+    public LlamaConfig(
+            String modelType,
+            int vocabSize,
+            int hiddenSize,
+            int intermediateSize,
+            int numHiddenLayers,
+            int numAttentionHeads,
+            int numKeyValueHeads,
+            int headDim,
+            double rmsNormEps,
+            double ropeTheta,
+            boolean tieWordEmbeddings,
+            boolean attentionBias,
+            int maxPositionEmbeddings,
+            int bosTokenId,
+            int eosTokenId) {
+        this(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                RopeScaling.NONE,
+                tieWordEmbeddings,
+                attentionBias,
+                false,
+                false,
+                modelType.equals("qwen3"),
+                0,
+                maxPositionEmbeddings,
+                bosTokenId,
+                eosTokenId >= 0 ? List.of(eosTokenId) : List.of());
+    }
+
+    static void require(boolean ok, String key, String expected) {
         if (!ok) {
             throw new IllegalArgumentException("config key '" + key + "' must be " + expected);
         }
@@ -71,6 +125,11 @@ public record LlamaConfig(
         return numKeyValueHeads * headDim;
     }
 
+    /** The canonical end-of-sequence id (the first of the list), or -1 when there is none. */
+    public int eosTokenId() {
+        return eosTokenIds.isEmpty() ? -1 : eosTokenIds.get(0);
+    }
+
     /** Number of parameters (embedding counted once when tied). */
     public long parameterCount() {
         long d = hiddenSize;
@@ -78,7 +137,13 @@ public record LlamaConfig(
         if (attentionBias) {
             attention += qDim() + 2L * kvDim();
         }
-        long mlp = 3 * d * intermediateSize;
+        if (outputBias) {
+            attention += d;
+        }
+        if (qkNorm) {
+            attention += 2L * headDim;
+        }
+        long mlp = 3 * d * intermediateSize + (mlpBias ? 2L * intermediateSize + d : 0);
         long perLayer = attention + mlp + 2 * d;
         long embed = (long) vocabSize * d;
         return embed + numHiddenLayers * perLayer + d + (tieWordEmbeddings ? 0 : embed);
@@ -117,11 +182,16 @@ public record LlamaConfig(
                 headDim,
                 rmsNormEps,
                 ropeTheta,
+                ropeScaling,
                 tieWordEmbeddings,
                 attentionBias,
+                outputBias,
+                mlpBias,
+                qkNorm,
+                slidingWindow,
                 maxPositionEmbeddings,
                 bos,
-                eos);
+                eos >= 0 ? List.of(eos) : List.of());
     }
 
     public LlamaConfig withMaxPositions(int positions) {
@@ -136,131 +206,128 @@ public record LlamaConfig(
                 headDim,
                 rmsNormEps,
                 ropeTheta,
+                ropeScaling,
                 tieWordEmbeddings,
                 attentionBias,
+                outputBias,
+                mlpBias,
+                qkNorm,
+                slidingWindow,
                 positions,
                 bosTokenId,
-                eosTokenId);
+                eosTokenIds);
     }
 
-    /** Reads {@code config.json}; errors name the file and key. */
+    /** A copy with another family and its family options (for random shapes of Qwen/Mistral layout). */
+    public LlamaConfig withFamily(
+            String type, boolean qkvBias, boolean oBias, boolean mlpBiasOn, boolean qkNormOn, int window) {
+        return new LlamaConfig(
+                type,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                ropeScaling,
+                tieWordEmbeddings,
+                qkvBias,
+                oBias,
+                mlpBiasOn,
+                qkNormOn,
+                window,
+                maxPositionEmbeddings,
+                bosTokenId,
+                eosTokenIds);
+    }
+
+    public LlamaConfig withRope(double theta, RopeScaling scaling) {
+        return new LlamaConfig(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                headDim,
+                rmsNormEps,
+                theta,
+                scaling,
+                tieWordEmbeddings,
+                attentionBias,
+                outputBias,
+                mlpBias,
+                qkNorm,
+                slidingWindow,
+                maxPositionEmbeddings,
+                bosTokenId,
+                eosTokenIds);
+    }
+
+    public LlamaConfig withHeadDim(int dim) {
+        return new LlamaConfig(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                dim,
+                rmsNormEps,
+                ropeTheta,
+                ropeScaling,
+                tieWordEmbeddings,
+                attentionBias,
+                outputBias,
+                mlpBias,
+                qkNorm,
+                slidingWindow,
+                maxPositionEmbeddings,
+                bosTokenId,
+                eosTokenIds);
+    }
+
+    public LlamaConfig withEosTokenIds(List<Integer> ids) {
+        return new LlamaConfig(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                numKeyValueHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                ropeScaling,
+                tieWordEmbeddings,
+                attentionBias,
+                outputBias,
+                mlpBias,
+                qkNorm,
+                slidingWindow,
+                maxPositionEmbeddings,
+                bosTokenId,
+                ids);
+    }
+
+    /** Reads {@code config.json}; errors name the file, the key and the value. */
     public static LlamaConfig read(Path file) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(file + ": file not found");
-        } catch (IOException e) {
-            throw new CheckpointException(file + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new CheckpointException(file + ": not a JSON object");
-        }
-        try {
-            String type = text(root, "model_type", file);
-            int hidden = integer(root, "hidden_size", file, null);
-            int heads = integer(root, "num_attention_heads", file, null);
-            Integer headDimDefault = heads > 0 ? hidden / heads : 1;
-            return new LlamaConfig(
-                    type,
-                    integer(root, "vocab_size", file, null),
-                    hidden,
-                    integer(root, "intermediate_size", file, null),
-                    integer(root, "num_hidden_layers", file, null),
-                    heads,
-                    integer(root, "num_key_value_heads", file, heads),
-                    integer(root, "head_dim", file, headDimDefault),
-                    number(root, "rms_norm_eps", file, 1e-6),
-                    number(root, "rope_theta", file, 10000.0),
-                    bool(root, "tie_word_embeddings", file, false),
-                    bool(root, "attention_bias", file, type.equals("qwen2")),
-                    integer(root, "max_position_embeddings", file, 2048),
-                    integer(root, "bos_token_id", file, -1),
-                    integer(root, "eos_token_id", file, -1));
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(file + ": " + e.getMessage(), e);
-        }
+        return LlamaConfigJson.read(file).config();
     }
 
-    /** Writes {@code config.json} in the Hugging Face layout. */
+    /** Writes {@code config.json} in the Hugging Face layout, declaring the weights' {@code dtype}. */
+    public void write(Path file, String dtype) throws IOException {
+        LlamaConfigJson.write(this, file, dtype);
+    }
+
+    /** Writes {@code config.json} declaring float32 weights. */
     public void write(Path file) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = json.createObjectNode();
-        String architecture =
-                switch (modelType) {
-                    case "qwen2" -> "Qwen2ForCausalLM";
-                    case "mistral" -> "MistralForCausalLM";
-                    default -> "LlamaForCausalLM";
-                };
-        root.putArray("architectures").add(architecture);
-        root.put("model_type", modelType);
-        root.put("vocab_size", vocabSize);
-        root.put("hidden_size", hiddenSize);
-        root.put("intermediate_size", intermediateSize);
-        root.put("num_hidden_layers", numHiddenLayers);
-        root.put("num_attention_heads", numAttentionHeads);
-        root.put("num_key_value_heads", numKeyValueHeads);
-        root.put("head_dim", headDim);
-        root.put("rms_norm_eps", rmsNormEps);
-        root.put("rope_theta", ropeTheta);
-        root.put("tie_word_embeddings", tieWordEmbeddings);
-        root.put("max_position_embeddings", maxPositionEmbeddings);
-        if (bosTokenId >= 0) {
-            root.put("bos_token_id", bosTokenId);
-        }
-        if (eosTokenId >= 0) {
-            root.put("eos_token_id", eosTokenId);
-        }
-        root.put("hidden_act", "silu");
-        root.put("attention_bias", attentionBias);
-        root.put("torch_dtype", "float32");
-        Files.writeString(file, json.writeValueAsString(root) + "\n");
-    }
-
-    private static String text(JsonNode root, String key, Path file) {
-        JsonNode n = root.get(key);
-        if (n == null || !n.isTextual()) {
-            throw new IllegalArgumentException("config key '" + key + "' is missing or not a string");
-        }
-        return n.asText();
-    }
-
-    private static int integer(JsonNode root, String key, Path file, Integer fallback) {
-        JsonNode n = root.get(key);
-        if (n == null || n.isNull()) {
-            if (fallback == null) {
-                throw new IllegalArgumentException("config key '" + key + "' is missing");
-            }
-            return fallback;
-        }
-        if (n.isArray() && n.size() > 0 && n.get(0).canConvertToInt()) {
-            return n.get(0).asInt(); // eos_token_id may be a list: the first is the canonical one
-        }
-        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw new IllegalArgumentException("config key '" + key + "' must be an integer, got " + n);
-        }
-        return n.asInt();
-    }
-
-    private static double number(JsonNode root, String key, Path file, double fallback) {
-        JsonNode n = root.get(key);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isNumber()) {
-            throw new IllegalArgumentException("config key '" + key + "' must be a number, got " + n);
-        }
-        return n.asDouble();
-    }
-
-    private static boolean bool(JsonNode root, String key, Path file, boolean fallback) {
-        JsonNode n = root.get(key);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.isBoolean()) {
-            throw new IllegalArgumentException("config key '" + key + "' must be true or false, got " + n);
-        }
-        return n.asBoolean();
+        write(file, "float32");
     }
 }

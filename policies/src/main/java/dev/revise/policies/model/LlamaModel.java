@@ -5,25 +5,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.revise.policies.checkpoint.CheckpointException;
-import dev.revise.policies.checkpoint.SafetensorsFile;
-import dev.revise.policies.checkpoint.SafetensorsWriter;
+import dev.revise.policies.checkpoint.SafeDtype;
+import dev.revise.policies.checkpoint.ShardedWriter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * A Llama-family decoder written with NDArray ops: token embedding, N blocks of [RMSNorm, Q/K/V
- * (optional bias), rotate-half RoPE, causal grouped-query attention, output projection, residual,
- * RMSNorm, SwiGLU MLP, residual], final RMSNorm and an LM head (tied or untied).
+ * (optional bias), optional per-head RMSNorm of Q and K (Qwen3), rotate-half RoPE (with the
+ * scaling variants of {@link RotaryEmbedding}), causal grouped-query attention (optionally over a
+ * sliding window), output projection (optional bias), residual, RMSNorm, SwiGLU MLP (optional
+ * biases), residual], final RMSNorm and an LM head (tied or untied). {@link LlamaConfig} names the
+ * per-family options.
  *
  * <p>Parameters carry their Hugging Face names. The forward pass uses fused Q/K/V and gate/up
  * matrices: built inside the caller's scope (so gradients flow to the named parameters) when
@@ -35,18 +32,25 @@ import java.util.SplittableRandom;
  */
 public final class LlamaModel implements AutoCloseable {
     private static final float MASKED = -1e9f;
+    private static final int INITIAL_ROPE_POSITIONS = 512;
 
     private final LlamaConfig config;
     private final DataType dtype;
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
-    private final NDArray cosTable; // (P, Dh), scaled by Dh^-1/4
-    private final NDArray sinTable; // (P, Dh), scaled by Dh^-1/4
+    private final RotaryEmbedding rope;
+    private final double ropeScale; // Dh^-1/4: the attention scale, split between q and k
+    private NDArray cosTable; // (P, Dh), scaled by Dh^-1/4 and the RoPE attention scaling
+    private NDArray sinTable;
+    private int ropePositions;
+    private final List<NDArray> retiredTables = new ArrayList<>(); // other threads may still read them
     private final NDArray rotateHalf; // (Dh, Dh): x @ R == cat(-x2, x1)
     private NDArray causal; // (1, 1, 1, n, n), n = causalSize
     private int causalSize;
     private final NDArray normEps; // D * rms_norm_eps, scalar
     private final NDArray sqrtHidden; // sqrt(D), scalar
+    private final NDArray headNormEps; // Dh * rms_norm_eps, scalar (Qwen3's q/k norm)
+    private final NDArray sqrtHeadDim; // sqrt(Dh), scalar
     private NDManager inferenceManager;
     private List<LayerWeights> inferenceWeights;
     private NDArray inferenceFinalNorm;
@@ -56,73 +60,40 @@ public final class LlamaModel implements AutoCloseable {
             NDArray inputNorm,
             NDArray qkv,
             NDArray qkvBias,
+            NDArray qkNorm, // (H + K, Dh): q_norm for the query heads, k_norm for the key heads; or null
             NDArray o,
+            NDArray oBias,
             NDArray postNorm,
             NDArray gateUp,
-            NDArray down) {}
+            NDArray gateUpBias,
+            NDArray down,
+            NDArray downBias) {}
 
-    private LlamaModel(LlamaConfig config, DataType dtype, Map<String, NDArray> parameters, NDManager manager) {
+    LlamaModel(LlamaConfig config, DataType dtype, Map<String, NDArray> parameters, NDManager manager) {
         this.config = config;
         this.dtype = dtype;
         this.manager = manager;
         this.parameters = Collections.unmodifiableMap(parameters);
         int dh = config.headDim();
-        int positions = config.maxPositionEmbeddings();
-        float[] cos = new float[positions * dh];
-        float[] sin = new float[positions * dh];
-        double scale = Math.pow(dh, -0.25);
+        this.rope = RotaryEmbedding.of(config);
+        this.ropeScale = Math.pow(dh, -0.25);
         int half = dh / 2;
-        for (int p = 0; p < positions; p++) {
-            for (int i = 0; i < half; i++) {
-                double invFreq = Math.pow(config.ropeTheta(), -(2.0 * i) / dh);
-                double angle = p * invFreq;
-                float c = (float) (Math.cos(angle) * scale);
-                float s = (float) (Math.sin(angle) * scale);
-                cos[p * dh + i] = c;
-                cos[p * dh + i + half] = c;
-                sin[p * dh + i] = s;
-                sin[p * dh + i + half] = s;
-            }
-        }
         float[] r = new float[dh * dh];
         for (int i = 0; i < half; i++) {
             r[(i + half) * dh + i] = -1f; // out[i] = -x[i + half]
             r[i * dh + i + half] = 1f; // out[i + half] = x[i]
         }
-        this.cosTable = owned(manager, dtype, cos, positions, dh);
-        this.sinTable = owned(manager, dtype, sin, positions, dh);
         this.rotateHalf = owned(manager, dtype, r, dh, dh);
         this.normEps = owned(manager, dtype, new float[] {(float) (config.hiddenSize() * config.rmsNormEps())});
         this.sqrtHidden = owned(manager, dtype, new float[] {(float) Math.sqrt(config.hiddenSize())});
+        this.headNormEps = owned(manager, dtype, new float[] {(float) (dh * config.rmsNormEps())});
+        this.sqrtHeadDim = owned(manager, dtype, new float[] {(float) Math.sqrt(dh)});
+        growRope(Math.min(config.maxPositionEmbeddings(), INITIAL_ROPE_POSITIONS));
     }
 
     /** The Hugging Face names of the parameters of {@code config}, in checkpoint order, with shapes. */
     public static Map<String, long[]> parameterShapes(LlamaConfig c) {
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        long d = c.hiddenSize();
-        shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            shapes.put(p + "input_layernorm.weight", new long[] {d});
-            shapes.put(p + "self_attn.q_proj.weight", new long[] {c.qDim(), d});
-            shapes.put(p + "self_attn.k_proj.weight", new long[] {c.kvDim(), d});
-            shapes.put(p + "self_attn.v_proj.weight", new long[] {c.kvDim(), d});
-            if (c.attentionBias()) {
-                shapes.put(p + "self_attn.q_proj.bias", new long[] {c.qDim()});
-                shapes.put(p + "self_attn.k_proj.bias", new long[] {c.kvDim()});
-                shapes.put(p + "self_attn.v_proj.bias", new long[] {c.kvDim()});
-            }
-            shapes.put(p + "self_attn.o_proj.weight", new long[] {d, c.qDim()});
-            shapes.put(p + "post_attention_layernorm.weight", new long[] {d});
-            shapes.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), d});
-            shapes.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), d});
-            shapes.put(p + "mlp.down_proj.weight", new long[] {d, c.intermediateSize()});
-        }
-        shapes.put("model.norm.weight", new long[] {d});
-        if (!c.tieWordEmbeddings()) {
-            shapes.put("lm_head.weight", new long[] {c.vocabSize(), d});
-        }
-        return shapes;
+        return ModelWeightsIo.parameterShapes(c);
     }
 
     /**
@@ -136,46 +107,10 @@ public final class LlamaModel implements AutoCloseable {
 
     /** As {@link #random(LlamaConfig, NDManager, Device, long)}, with weights stored as {@code dtype}. */
     public static LlamaModel random(LlamaConfig config, NDManager parent, Device device, DataType dtype, long seed) {
-        NDManager manager = parent.newSubManager(device);
-        manager.setName("llama-model");
-        Map<String, NDArray> params = new LinkedHashMap<>();
-        SplittableRandom root = new SplittableRandom(seed);
-        for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
-            SplittableRandom rng = root.split();
-            long n = 1;
-            for (long dim : e.getValue()) {
-                n *= dim;
-            }
-            ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(n * 4)).order(ByteOrder.nativeOrder());
-            String name = e.getKey();
-            boolean norm = name.endsWith("layernorm.weight") || name.equals("model.norm.weight");
-            boolean bias = name.endsWith(".bias");
-            for (int i = 0; i < n; i++) {
-                float v = norm ? 1f : bias ? 0f : (float) (gaussian(rng) * 0.02);
-                buf.putFloat(i * 4, v);
-            }
-            params.put(name, parameter(manager, dtype, buf, e.getValue()));
-        }
-        return new LlamaModel(config, dtype, params, manager);
+        return ModelWeightsIo.random(config, parent, device, dtype, seed);
     }
 
-    private static double gaussian(SplittableRandom rng) {
-        // Box-Muller: SplittableRandom has no nextGaussian in Java 17.
-        double u1 = 1.0 - rng.nextDouble();
-        double u2 = rng.nextDouble();
-        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-    }
-
-    private static NDArray parameter(NDManager manager, DataType dtype, ByteBuffer float32, long[] shape) {
-        // The buffer-backed tensor aliases Java direct memory: copy into native memory we own.
-        try (NDArray aliased = manager.create(float32, new Shape(shape), DataType.FLOAT32)) {
-            NDArray p = ownedCopy(aliased, dtype);
-            p.setRequiresGradient(true);
-            return p;
-        }
-    }
-
-    /** Loads {@code config.json} and {@code model.safetensors} from a Hugging Face checkpoint directory. */
+    /** Loads a Hugging Face checkpoint directory (config.json, single or sharded safetensors). */
     public static LlamaModel load(Path dir, NDManager parent, Device device) {
         return load(dir, parent, device, DataType.FLOAT32);
     }
@@ -186,39 +121,26 @@ public final class LlamaModel implements AutoCloseable {
      * trained policy stays float32 so AdamW updates are not lost to rounding).
      */
     public static LlamaModel load(Path dir, NDManager parent, Device device, DataType dtype) {
-        LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
-        Path weights = dir.resolve("model.safetensors");
-        NDManager manager = parent.newSubManager(device);
-        manager.setName("llama-model");
-        Map<String, NDArray> params = new LinkedHashMap<>();
-        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
-            for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
-                SafetensorsFile.Entry entry = file.entry(e.getKey());
-                if (!java.util.Arrays.equals(entry.shape(), e.getValue())) {
-                    throw new CheckpointException(weights + ": tensor '" + e.getKey() + "' has shape "
-                            + java.util.Arrays.toString(entry.shape()) + ", config.json implies "
-                            + java.util.Arrays.toString(e.getValue()));
-                }
-                params.put(e.getKey(), parameter(manager, dtype, file.readFloat32(e.getKey()), e.getValue()));
-            }
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
-        return new LlamaModel(config, dtype, params, manager);
+        return ModelWeightsIo.load(dir, dir, parent, device, dtype);
     }
 
-    /** Writes {@code config.json} and {@code model.safetensors} (F32, {@code {"format":"pt"}}). */
+    /** The architecture of {@code dir}'s config.json with the weights of {@code weightsDir}. */
+    public static LlamaModel load(Path dir, Path weightsDir, NDManager parent, Device device, DataType dtype) {
+        return ModelWeightsIo.load(dir, weightsDir, parent, device, dtype);
+    }
+
+    /**
+     * Writes {@code config.json} and the weights in {@code storage} (F32, BF16 or F16, rounded to
+     * nearest even from the float32 values), sharded above {@code maxShardBytes} as transformers
+     * does. The model's own weights are not changed.
+     */
+    public void save(Path dir, SafeDtype storage, long maxShardBytes) throws IOException {
+        ModelWeightsIo.save(this, dir, storage, maxShardBytes);
+    }
+
+    /** Writes {@code config.json} and a single float32 {@code model.safetensors} (below 5 GB). */
     public void save(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        config.write(dir.resolve("config.json"));
-        Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-            NDArray p = e.getValue();
-            ByteBuffer bytes = ByteBuffer.wrap(float32Bytes(p)).order(ByteOrder.LITTLE_ENDIAN);
-            tensors.put(e.getKey(), new SafetensorsWriter.Tensor(p.getShape().getShape(), bytes));
-        }
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+        save(dir, SafeDtype.F32, ShardedWriter.DEFAULT_MAX_SHARD_BYTES);
     }
 
     public LlamaConfig config() {
@@ -296,16 +218,24 @@ public final class LlamaModel implements AutoCloseable {
         int g = config.groupSize();
         int dh = config.headDim();
         long s = cache == null ? t : start + t;
-        NDArray cos = Ops.reshape(Ops.embedding(positions, cosTable), b, t, 1, dh); // (B, T, 1, Dh)
-        NDArray sin = Ops.reshape(Ops.embedding(positions, sinTable), b, t, 1, dh);
+        NDArray[] tables = ropeTables(scope, (int) s);
+        NDArray cos = Ops.reshape(Ops.embedding(positions, tables[0]), b, t, 1, dh); // (B, T, 1, Dh)
+        NDArray sin = Ops.reshape(Ops.embedding(positions, tables[1]), b, t, 1, dh);
         NDArray x = Ops.embedding(ids, parameters.get("model.embed_tokens.weight")); // (B, T, D)
         for (int l = 0; l < layers.size(); l++) {
             LayerWeights w = layers.get(l);
-            // 1. attention: Q/K/V, rotary embedding on Q and K together
+            // 1. attention: Q/K/V, (Qwen3) per-head RMSNorm of Q and K, rotary embedding on Q and K together
             NDArray hNorm = rmsNorm(x, w.inputNorm());
             NDArray[] qkAndV = Ops.split(
                     Ops.reshape(Ops.linear(hNorm, w.qkv(), w.qkvBias()), b, t, h + 2L * k, dh), 2, h + k, h + 2L * k);
             NDArray qk = qkAndV[0]; // (B, T, H+K, Dh)
+            if (w.qkNorm() != null) {
+                qk = qk.div(qk.square()
+                                .sum(new int[] {-1}, true)
+                                .add(headNormEps)
+                                .sqrt())
+                        .mul(w.qkNorm());
+            }
             qk = qk.mul(cos).add(Ops.matmul(qk, rotateHalf).mul(sin));
             NDArray[] qAndK = Ops.split(qk, 2, h, h + k);
             NDArray q = t == 1
@@ -327,15 +257,15 @@ public final class LlamaModel implements AutoCloseable {
             NDArray attn = t == 1
                     ? Ops.reshape(out, b, 1, (long) h * dh)
                     : Ops.reshape(Ops.permute(Ops.reshape(out, b, k, g, t, dh), 0, 3, 1, 2, 4), b, t, (long) h * dh);
-            x = x.add(Ops.linear(attn, w.o(), null));
+            x = x.add(Ops.linear(attn, w.o(), w.oBias()));
             // 3. SwiGLU MLP
             NDArray[] gateUp = Ops.split(
-                    Ops.linear(rmsNorm(x, w.postNorm()), w.gateUp(), null),
+                    Ops.linear(rmsNorm(x, w.postNorm()), w.gateUp(), w.gateUpBias()),
                     2,
                     config.intermediateSize(),
                     2L * config.intermediateSize());
             NDArray gate = gateUp[0];
-            x = x.add(Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp[1]), w.down(), null));
+            x = x.add(Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp[1]), w.down(), w.downBias()));
         }
         if (cache != null) {
             cache.advance((int) t);
@@ -360,9 +290,12 @@ public final class LlamaModel implements AutoCloseable {
         if (causalSize < t) {
             int n = Math.min(config.maxPositionEmbeddings(), Math.max(t, 2 * causalSize));
             float[] bias = new float[n * n];
+            int window = config.slidingWindow();
             for (int i = 0; i < n; i++) {
-                for (int j = i + 1; j < n; j++) {
-                    bias[i * n + j] = MASKED;
+                for (int j = 0; j < n; j++) {
+                    if (!visible(i, j, window)) {
+                        bias[i * n + j] = MASKED;
+                    }
                 }
             }
             if (causal != null) {
@@ -376,6 +309,51 @@ public final class LlamaModel implements AutoCloseable {
         NDArray block = Ops.slice(rows, new long[] {1, 1, 1, t, causalSize}, 4, 0, t);
         rows.close();
         return Ops.into(scope, block);
+    }
+
+    /**
+     * Whether the query at sequence position {@code query} sees the key at {@code key}: causal,
+     * and within the last {@code window} positions when there is a sliding window (0: none), as
+     * transformers' {@code sliding_window_causal_mask_function}.
+     */
+    public static boolean visible(long query, long key, int window) {
+        return key <= query && (window <= 0 || key > query - window);
+    }
+
+    /**
+     * Cos and sin tables covering positions [0, s): the shared table (grown on demand, up to the
+     * positions a call needs), or, for dynamic NTK RoPE past {@code max_position_embeddings}, tables
+     * computed for this length in {@code scope}.
+     */
+    private NDArray[] ropeTables(NDManager scope, int s) {
+        if (rope.dependsOnLength(s)) {
+            float[] cos = new float[s * config.headDim()];
+            float[] sin = new float[s * config.headDim()];
+            rope.fill(cos, sin, s, s, ropeScale);
+            return new NDArray[] {
+                owned(scope, dtype, cos, s, config.headDim()), owned(scope, dtype, sin, s, config.headDim())
+            };
+        }
+        synchronized (this) {
+            if (s > ropePositions) {
+                growRope(Math.max(s, 2 * ropePositions));
+            }
+            return new NDArray[] {cosTable, sinTable};
+        }
+    }
+
+    private synchronized void growRope(int positions) {
+        int dh = config.headDim();
+        float[] cos = new float[positions * dh];
+        float[] sin = new float[positions * dh];
+        rope.fill(cos, sin, positions, positions, ropeScale);
+        if (cosTable != null) {
+            retiredTables.add(cosTable);
+            retiredTables.add(sinTable);
+        }
+        cosTable = owned(manager, dtype, cos, positions, dh);
+        sinTable = owned(manager, dtype, sin, positions, dh);
+        ropePositions = positions;
     }
 
     /** A tensor in native memory owned by {@code m} (a Java-array tensor would alias a direct buffer). */
@@ -467,6 +445,11 @@ public final class LlamaModel implements AutoCloseable {
                     : null;
             NDArray gateUp = Ops.into(
                     scope, Ops.cat(0, parameter(p + "mlp.gate_proj.weight"), parameter(p + "mlp.up_proj.weight")));
+            NDArray gateUpBias = config.mlpBias()
+                    ? Ops.into(
+                            scope, Ops.cat(0, parameter(p + "mlp.gate_proj.bias"), parameter(p + "mlp.up_proj.bias")))
+                    : null;
+            NDArray qkNorm = config.qkNorm() ? qkNormScale(scope, p) : null;
             if (foldNorms) {
                 qkv = qkv.mul(inputScale); // (O, D) * (D): scales column i by the norm's weight i
                 gateUp = gateUp.mul(postScale);
@@ -477,12 +460,32 @@ public final class LlamaModel implements AutoCloseable {
                     inputScale,
                     qkv,
                     qkvBias,
+                    qkNorm,
                     parameter(p + "self_attn.o_proj.weight"),
+                    config.outputBias() ? parameter(p + "self_attn.o_proj.bias") : null,
                     postScale,
                     gateUp,
-                    parameter(p + "mlp.down_proj.weight")));
+                    gateUpBias,
+                    parameter(p + "mlp.down_proj.weight"),
+                    config.mlpBias() ? parameter(p + "mlp.down_proj.bias") : null));
         }
         return layers;
+    }
+
+    /**
+     * Qwen3's q_norm and k_norm weights times sqrt(Dh), laid out (H + K, Dh) to scale the query and
+     * key heads of the fused projection at once; every intermediate is attached to {@code scope}
+     * (results land on their first operand's manager, here the model's).
+     */
+    private NDArray qkNormScale(NDManager scope, String prefix) {
+        int dh = config.headDim();
+        NDArray q =
+                Ops.into(scope, parameter(prefix + "self_attn.q_norm.weight").mul(sqrtHeadDim));
+        NDArray k =
+                Ops.into(scope, parameter(prefix + "self_attn.k_norm.weight").mul(sqrtHeadDim));
+        NDArray qs = q.reshape(1, dh).broadcast(config.numAttentionHeads(), dh);
+        NDArray ks = k.reshape(1, dh).broadcast(config.numKeyValueHeads(), dh);
+        return Ops.into(scope, Ops.cat(0, qs, ks));
     }
 
     @Override

@@ -188,6 +188,16 @@ public final class CharTokenizer implements TextTokenizer {
         return java.util.Arrays.copyOf(out, n);
     }
 
+    /** The token pieces of {@code text}: the vocabulary entry of each id. */
+    public String[] tokens(String text) {
+        int[] ids = encode(text);
+        String[] out = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = byId[ids[i]];
+        }
+        return out;
+    }
+
     @Override
     public String decode(int[] ids, boolean skipSpecial) {
         StringBuilder sb = new StringBuilder(ids.length);

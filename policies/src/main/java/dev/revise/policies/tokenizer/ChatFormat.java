@@ -11,6 +11,12 @@ public interface ChatFormat {
     /** The conversation, followed by the header of the assistant turn to write next. */
     String render(List<Message> conversation);
 
+    /**
+     * The conversation, with the next assistant turn's header only if {@code addGenerationPrompt}
+     * (as {@code apply_chat_template(add_generation_prompt=...)}).
+     */
+    String render(List<Message> conversation, boolean addGenerationPrompt);
+
     /** Text that ends an assistant turn (a stop string for sampling). */
     String endOfTurn();
 
@@ -22,6 +28,11 @@ public interface ChatFormat {
     ChatFormat PLAIN = new ChatFormat() {
         @Override
         public String render(List<Message> conversation) {
+            return render(conversation, true);
+        }
+
+        @Override
+        public String render(List<Message> conversation, boolean addGenerationPrompt) {
             StringBuilder sb = new StringBuilder();
             for (Message m : conversation) {
                 sb.append(m.content());
@@ -38,6 +49,11 @@ public interface ChatFormat {
     ChatFormat CHATML = new ChatFormat() {
         @Override
         public String render(List<Message> conversation) {
+            return render(conversation, true);
+        }
+
+        @Override
+        public String render(List<Message> conversation, boolean addGenerationPrompt) {
             StringBuilder sb = new StringBuilder();
             for (Message m : conversation) {
                 sb.append("<|im_start|>")
@@ -46,7 +62,7 @@ public interface ChatFormat {
                         .append(m.content())
                         .append("<|im_end|>\n");
             }
-            return sb.append("<|im_start|>assistant\n").toString();
+            return addGenerationPrompt ? sb.append("<|im_start|>assistant\n").toString() : sb.toString();
         }
 
         @Override

@@ -54,6 +54,11 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
         return out;
     }
 
+    /** The token pieces of {@code text} as the tokenizers library names them (e.g. {@code Ġthe}). */
+    public String[] tokens(String text) {
+        return tokenizer.encode(text, false, false).getTokens();
+    }
+
     @Override
     public String decode(int[] ids, boolean skipSpecial) {
         long[] l = new long[ids.length];

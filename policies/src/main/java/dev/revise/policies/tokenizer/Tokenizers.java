@@ -37,6 +37,18 @@ public final class Tokenizers {
         }
     }
 
+    /** The token pieces of {@code text} (the strings of its ids, as {@code Encoding.tokens}). */
+    public static String[] tokens(TextTokenizer tokenizer, String text) {
+        if (tokenizer instanceof HfTokenizer h) {
+            return h.tokens(text);
+        }
+        if (tokenizer instanceof CharTokenizer c) {
+            return c.tokens(text);
+        }
+        throw new IllegalArgumentException(
+                "no token pieces for " + tokenizer.getClass().getSimpleName());
+    }
+
     /** Writes {@code tokenizer} as {@code dir/tokenizer.json}; a native tokenizer is copied from {@code source}. */
     public static void save(TextTokenizer tokenizer, Path source, Path dir) throws IOException {
         Path target = dir.resolve("tokenizer.json");

@@ -49,7 +49,7 @@ class HfChatTemplateTest {
 
     @Test
     void bosEosAndRaiseException() {
-        HfChatTemplate t = new HfChatTemplate(LLAMA2, "<s>", "</s>", "</s>");
+        HfChatTemplate t = new HfChatTemplate(LLAMA2, "<s>", "</s>");
         assertEquals(
                 "<s>[INST] hi [/INST] yo </s><s>[INST] again [/INST]",
                 t.render(List.of(Message.user("hi"), Message.assistant("yo"), Message.user("again"))));

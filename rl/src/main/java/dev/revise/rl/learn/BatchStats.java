@@ -17,8 +17,12 @@ final class BatchStats {
         List<Trajectory> trajectories = new ArrayList<>(collected.size());
         long generated = 0;
         int turns = 1;
+        long continuations = 0;
+        long mismatches = 0;
         for (Rollout r : collected) {
             trajectories.add(r.trajectory());
+            continuations += r.trajectory().size() - 1;
+            mismatches += r.rerenderMismatches();
             turns = Math.max(turns, r.trajectory().size());
             for (int t = 0; t < r.trajectory().size(); t++) {
                 generated += r.generatedTokens(t);
@@ -32,6 +36,9 @@ final class BatchStats {
             stats.put(MetricNames.BATCH_DELTA, report.delta());
             stats.put(MetricNames.BATCH_I_TO_C, report.incorrectToCorrect());
             stats.put(MetricNames.BATCH_C_TO_I, report.correctToIncorrect());
+        }
+        if (continuations > 0) {
+            stats.put(MetricNames.RERENDER_MISMATCH, (double) mismatches / continuations);
         }
         stats.put(MetricNames.ROLLOUT_TOKENS_PER_S, rolloutSeconds > 0 ? generated / rolloutSeconds : 0);
         return stats;

@@ -30,6 +30,11 @@ public final class MetricNames {
     public static final String BATCH_DELTA = "batch/delta";
     public static final String BATCH_I_TO_C = "batch/i_to_c";
     public static final String BATCH_C_TO_I = "batch/c_to_i";
+    /**
+     * Of the turns after the first, the fraction whose appended context differs from a full
+     * re-render of the conversation by the chat template (Rollout#rerenderMismatches).
+     */
+    public static final String RERENDER_MISMATCH = "batch/rerender_mismatch_fraction";
 
     public static String perTurn(String prefix, int turnIndex) {
         return prefix + (turnIndex + 1);

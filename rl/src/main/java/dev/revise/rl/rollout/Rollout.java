@@ -14,6 +14,10 @@ import dev.revise.rl.Trajectory;
  * @param sampleLogProbs per token: the sampling log-prob of generated tokens (0 elsewhere): the
  *     "old" log-probs of PPO/GRPO
  * @param rewards per-turn rewards and their named components
+ * @param rerenderMismatches the turns after the first whose context, built by appending, differs
+ *     from a full re-render of the conversation by the chat template (e.g. Qwen3's template drops
+ *     earlier {@code <think>} blocks): the policy was trained on what it saw, which a re-rendering
+ *     tool would not reproduce
  */
 public record Rollout(
         Trajectory trajectory,
@@ -21,7 +25,18 @@ public record Rollout(
         int[] tokens,
         int[] turnOfToken,
         float[] sampleLogProbs,
-        RewardBreakdown rewards) {
+        RewardBreakdown rewards,
+        int rerenderMismatches) {
+    public Rollout(
+            Trajectory trajectory,
+            int sample,
+            int[] tokens,
+            int[] turnOfToken,
+            float[] sampleLogProbs,
+            RewardBreakdown rewards) {
+        this(trajectory, sample, tokens, turnOfToken, sampleLogProbs, rewards, 0);
+    }
+
     public Rollout {
         if (tokens.length != turnOfToken.length || tokens.length != sampleLogProbs.length) {
             throw new IllegalArgumentException("rollout arrays differ in length: " + tokens.length + ", "
@@ -31,7 +46,7 @@ public record Rollout(
 
     /** The same rollout re-scored by another reward function (rewards are pure functions of the trajectory). */
     public Rollout withRewards(RewardBreakdown newRewards) {
-        return new Rollout(trajectory, sample, tokens, turnOfToken, sampleLogProbs, newRewards);
+        return new Rollout(trajectory, sample, tokens, turnOfToken, sampleLogProbs, newRewards, rerenderMismatches);
     }
 
     /** Number of tokens the policy generated in {@code turn}. */

@@ -5,8 +5,10 @@ import dev.revise.rl.ConversationCodec;
 import dev.revise.rl.Environment;
 import dev.revise.rl.Episode;
 import dev.revise.rl.Generator;
+import dev.revise.rl.Message;
 import dev.revise.rl.Prompt;
 import dev.revise.rl.RewardFunction;
+import dev.revise.rl.Role;
 import dev.revise.rl.Task;
 import dev.revise.rl.Trajectory;
 import java.util.ArrayList;
@@ -20,10 +22,13 @@ import java.util.List;
  *
  * <p>Token bookkeeping: the training sequence of an episode is built by appending, never by
  * re-tokenizing the conversation, so the sampled token ids (and their log-probs) are kept exactly.
- * After an attempt, the chat format's new text is the rendered next conversation minus the text
- * already rendered and the attempt; its tokens are appended as not-generated (-1). This requires
- * an append-only chat format (ChatML, the plain format and most Hugging Face templates are);
- * a template that rewrites earlier turns is refused with a message.
+ * After an attempt, the context grows by the chat format's rendering of only what follows the
+ * attempt: the close of the assistant turn, the new messages (feedback) and the next generation
+ * prompt. That text is found by rendering the conversation with the attempt's content replaced by
+ * a sentinel and taking what follows the sentinel, so a template that rewrites earlier turns
+ * (Qwen3 drops earlier {@code <think>} blocks) never changes tokens already sampled; its tokens are
+ * appended as not-generated (-1). Turns where a full re-render would have differed from the
+ * appended context are counted ({@link Rollout#rerenderMismatches()}).
  *
  * <p>Plain Java and single-threaded: a local source runs one per thread, a Ray actor holds one.
  */
@@ -54,6 +59,9 @@ public final class RolloutWorker {
         this.maxBatch = maxBatch;
     }
 
+    /** Stands for an attempt's content while finding the text a template renders after it. */
+    static final String SENTINEL = "\u2063revise-attempt-7f3a9c\u2063";
+
     /** One episode in progress and its token sequence. */
     private final class Running {
         final Task task;
@@ -62,7 +70,8 @@ public final class RolloutWorker {
         final IntBuffer tokens = new IntBuffer();
         final IntBuffer turns = new IntBuffer();
         final FloatBuffer logProbs = new FloatBuffer();
-        String rendered;
+        String rendered; // the context as text: what the template rendered, then only appended to
+        int rerenderMismatches;
 
         Running(Task task, int sample, long seed) {
             this.task = task;
@@ -120,7 +129,13 @@ public final class RolloutWorker {
         for (Running r : all) {
             Trajectory t = r.episode.trajectory(r.task.id() + "@" + request.iteration(), policyVersion);
             out.add(new Rollout(
-                    t, r.sample, r.tokens.toArray(), r.turns.toArray(), r.logProbs.toArray(), rewards.score(t)));
+                    t,
+                    r.sample,
+                    r.tokens.toArray(),
+                    r.turns.toArray(),
+                    r.logProbs.toArray(),
+                    rewards.score(t),
+                    r.rerenderMismatches));
         }
         return out;
     }
@@ -132,16 +147,14 @@ public final class RolloutWorker {
         if (r.episode.isDone()) {
             return;
         }
-        String next = codec.render(r.episode.conversation());
-        String before = r.rendered + c.text();
-        if (!next.startsWith(before)) {
-            throw new IllegalStateException(
-                    "the chat format is not append-only: rendering the conversation of task '" + r.task.id()
-                            + "' after turn " + turn + " rewrites earlier text, so sampled tokens cannot be kept");
+        List<Message> conversation = r.episode.conversation();
+        String delta = continuation(conversation, r.task.id(), turn);
+        String context = r.rendered + c.text() + delta;
+        if (!codec.render(conversation).equals(context)) {
+            r.rerenderMismatches++;
         }
-        String delta = next.substring(before.length());
         // Text the sampled tokens already hold beyond the attempt text (a stop token such as
-        // <|im_end|>, or a stop string): the format's delta repeats it, so it is not appended twice.
+        // <|im_end|>, or a stop string): the template's continuation repeats it, so it is not appended twice.
         String generated = codec.tokenizer().decode(c.tokenIds(), false);
         if (generated.startsWith(c.text())) {
             String extra = generated.substring(c.text().length());
@@ -150,7 +163,42 @@ public final class RolloutWorker {
             }
         }
         r.appendContext(codec.tokenizer().encode(delta));
-        r.rendered = next;
+        r.rendered = context;
+    }
+
+    /**
+     * What the chat format renders after the content of the conversation's last assistant message:
+     * its close, the messages after it and the generation prompt.
+     */
+    private String continuation(List<Message> conversation, String taskId, int turn) {
+        int last = -1;
+        int attempts = 0;
+        for (int i = 0; i < conversation.size(); i++) {
+            if (conversation.get(i).role() == Role.ASSISTANT) {
+                last = i;
+                attempts++;
+            }
+        }
+        if (attempts != turn + 1) {
+            // a sliding window drops earlier attempts from the conversation: its turns need contexts of
+            // their own, which the learners do not take yet (one token sequence per episode)
+            throw new IllegalStateException("task '" + taskId + "', turn " + turn + ": the conversation holds "
+                    + attempts + " of " + (turn + 1) + " attempts (env.window drops earlier ones), so the turns"
+                    + " cannot share one token context; env.window is not supported by the rollout worker");
+        }
+        if (last < 0) {
+            throw new IllegalStateException("task '" + taskId + "': no assistant message after turn " + turn);
+        }
+        List<Message> probe = new ArrayList<>(conversation);
+        probe.set(last, Message.assistant(SENTINEL));
+        String text = codec.render(probe);
+        int at = text.indexOf(SENTINEL);
+        if (at < 0 || at != text.lastIndexOf(SENTINEL)) {
+            throw new IllegalStateException("task '" + taskId + "', turn " + turn + ": the chat format does not"
+                    + " render the attempt's content verbatim exactly once, so the text that follows it cannot be"
+                    + " found");
+        }
+        return text.substring(at + SENTINEL.length());
     }
 
     /** A growable float array. */

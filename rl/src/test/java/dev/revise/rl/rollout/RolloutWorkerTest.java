@@ -16,6 +16,7 @@ import dev.revise.rl.Message;
 import dev.revise.rl.Prompt;
 import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.RewardFunction;
+import dev.revise.rl.Role;
 import dev.revise.rl.SamplingParams;
 import dev.revise.rl.Task;
 import dev.revise.rl.TextTokenizer;
@@ -210,13 +211,42 @@ class RolloutWorkerTest {
     }
 
     @Test
-    void aFormatThatRewritesHistoryIsRefused() {
-        ConversationCodec rewriting =
-                codec(c -> c.size() + ":" + c.get(c.size() - 1).content());
+    void aFormatThatRewritesHistoryKeepsTheSampledTokensAndCountsTheTurn() {
+        // like Qwen3's template dropping <think> blocks of earlier turns: once a later message follows,
+        // an attempt renders differently; the appended context keeps what the policy saw and sampled
+        ConversationCodec rewriting = codec(c -> {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < c.size(); i++) {
+                Message m = c.get(i);
+                boolean rewritten = m.role() == Role.ASSISTANT
+                        && i < c.size() - 1
+                        && m.content().matches("\\d+");
+                sb.append(rewritten ? "(" + m.content() + ")" : m.content());
+            }
+            return sb.toString();
+        });
         RolloutWorker w = new RolloutWorker(TWO_TURNS, DIGITS, rewriting, PER_TURN_CORRECT, 8);
+        Rollout r = w.run(new RolloutRequest(TASKS.subList(0, 1), 1, 1, 0, SamplingParams.sample(4)), 0)
+                .get(0);
+        String d1 = r.trajectory().turn(0).completion().text();
+        String d2 = r.trajectory().turn(1).completion().text();
+        assertEquals("Q1:" + d1 + "#|" + d2 + "#", CHARS.decode(r.tokens(), false));
+        assertArrayEquals(new int[] {-1, -1, -1, 0, 0, -1, 1, 1}, r.turnOfToken());
+        assertEquals(1, r.rerenderMismatches());
+        Rollout plain = new RolloutWorker(TWO_TURNS, DIGITS, PLAIN, PER_TURN_CORRECT, 8)
+                .run(new RolloutRequest(TASKS.subList(0, 1), 1, 1, 0, SamplingParams.sample(4)), 0)
+                .get(0);
+        assertEquals(0, plain.rerenderMismatches());
+    }
+
+    @Test
+    void aFormatThatDoesNotRenderTheAttemptIsRefused() {
+        ConversationCodec lastOnly =
+                codec(c -> c.size() + ":" + c.get(c.size() - 1).content());
+        RolloutWorker w = new RolloutWorker(TWO_TURNS, DIGITS, lastOnly, PER_TURN_CORRECT, 8);
         IllegalStateException e = assertThrows(
                 IllegalStateException.class,
                 () -> w.run(new RolloutRequest(TASKS, 1, 1, 0, SamplingParams.sample(4)), 0));
-        assertEquals(true, e.getMessage().contains("not append-only"));
+        assertEquals(true, e.getMessage().contains("does not render the attempt's content verbatim"));
     }
 }
