@@ -63,6 +63,15 @@ public final class TrainingRun {
         LlamaConfig arch = policies.architecture();
         facts.add("policy " + arch.modelType() + " " + arch.parameterCount() + " parameters, device "
                 + c.string("run.device"));
+        if (policies.checkpoint() != null) {
+            java.util.List<String> ignored = dev.revise.policies.model.LlamaConfigJson.read(
+                            policies.checkpoint().resolve("config.json"))
+                    .ignored();
+            if (!ignored.isEmpty()) {
+                facts.add("config.json keys that transformers' " + arch.modelType()
+                        + " does not read either (ignored): " + String.join(", ", ignored));
+            }
+        }
         TaskSetup tasks = new TaskSetup(c);
         EnvironmentConfig env = tasks.environment();
         TaskSetup.verifier(tasks.verifierName());
