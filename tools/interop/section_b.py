@@ -15,7 +15,7 @@ from typing import Callable
 import torch
 from safetensors.torch import load_file
 from tokenizers import Tokenizer
-from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 import hf_models as hm
 from report import TOLERANCE, Row
@@ -100,6 +100,7 @@ def finish(job) -> Row:
     checks = [
         lambda: _files(written, row.dtype, sharded),
         lambda: _loads_and_scores(row, written, revise_lp, seqs),
+        lambda: _config_kept(start, written),
         lambda: _weights_changed(start, written, row.dtype),
         lambda: _generation_config(start, written),
         lambda: _tokenizer(start, written),
@@ -160,6 +161,22 @@ def _loads_and_scores(row: Row, d: Path, revise_lp, seqs) -> str | None:
     if not row.max_abs_diff <= TOLERANCE:
         problems.append(f"log-probs differ by more than {TOLERANCE:g}")
     return "; ".join(problems) or None
+
+
+# config.json keys that define the model's math. Parity of log-probs alone would miss a key that
+# revise drops on both sides: e.g. a lost sliding_window or rope_theta makes transformers and
+# revise agree with each other on a model that is no longer the one training started from.
+MATH_KEYS = ("model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+             "num_attention_heads", "num_key_value_heads", "head_dim", "hidden_act", "rms_norm_eps",
+             "rope_parameters", "tie_word_embeddings", "attention_bias", "mlp_bias", "sliding_window",
+             "use_sliding_window", "max_window_layers", "layer_types", "max_position_embeddings")
+
+
+def _config_kept(start: Path, written: Path) -> str | None:
+    a, b = AutoConfig.from_pretrained(start).to_dict(), AutoConfig.from_pretrained(written).to_dict()
+    # Only the keys the family's config class has: an extra attention_bias on mistral changes nothing.
+    changed = [f"{k} {a.get(k)} -> {b.get(k)}" for k in MATH_KEYS if k in a and a.get(k) != b.get(k)]
+    return "written config.json changes the model: " + "; ".join(changed) if changed else None
 
 
 def _weights_changed(start: Path, written: Path, dtype: str) -> str | None:

@@ -109,7 +109,8 @@ def main(argv=None) -> int:
               f"torch {torch.__version__}, tokenizers {tokenizers.__version__}, Python "
               f"{platform.python_version()}. Log-prob tolerance: max |d log p| <= {TOLERANCE:g} (float32); "
               f"'feature off' is how far the transformers reference moves with the feature switched off "
-              f"on the same weights (must be >= 100x the tolerance). {len(rows)} checks, {revise.calls} "
+              f"on the same weights (must be >= 100x the tolerance; on reject rows: how far the key moves "
+              f"transformers' own log-probs). {len(rows)} checks, {revise.calls} "
               f"revise invocations, {elapsed:.0f} s.")
     meta = {"revise_commit": rev, "transformers": transformers.__version__, "torch": torch.__version__,
             "tokenizers": tokenizers.__version__, "seconds": round(elapsed, 1), "revise_calls": revise.calls,
