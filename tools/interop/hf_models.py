@@ -86,12 +86,11 @@ class Case:
     config: dict = field(default_factory=dict)
     off: Callable | None = None  # builds the feature-off reference from the float32 checkpoint dir
     off_note: str = ""  # what "off" means, or why there is none
-    base: bool = False  # the family's base case: full storage matrix and a revise -> hf run
 
 
 CASES = [
     Case("llama/default", "llama", {"rope_parameters": rope("default")},
-         off_tied, "untied head; off = tied", base=True),
+         off_tied, "untied head; off = tied"),
     Case("llama/tied", "llama", {"tie_word_embeddings": True, "rope_parameters": rope("default")},
          None, "structural: no lm_head in the file"),
     Case("llama/rope-llama3", "llama",
@@ -116,18 +115,18 @@ CASES = [
     Case("llama/mlp-bias", "llama", {"mlp_bias": True}, off_zero(
         "gate_proj.bias", "up_proj.bias", "down_proj.bias"), "off = biases zeroed"),
     Case("qwen2/qkv-bias", "qwen2", {}, off_zero("q_proj.bias", "k_proj.bias", "v_proj.bias"),
-         "off = biases zeroed", base=True),
+         "off = biases zeroed"),
     Case("qwen3/qk-norm", "qwen3",
          {"hidden_size": 96, "num_hidden_layers": 3, "head_dim": 32, "rope_parameters": rope("default", 1e6)},
-         off_identity("q_norm", "k_norm"), "off = no q_norm/k_norm", base=True),
+         off_identity("q_norm", "k_norm"), "off = no q_norm/k_norm"),
     Case("mistral/sliding-16", "mistral", {"sliding_window": 16},
-         off_config(sliding_window=None), "off = no window", base=True),
+         off_config(sliding_window=None), "off = no window"),
     Case("mistral/sliding-null", "mistral", {"sliding_window": None},
          off_config(sliding_window=16), "off = a 16-token window"),
     Case("smollm2/tied-theta1e5", "llama",
          {"hidden_size": 96, "intermediate_size": 256, "num_attention_heads": 3, "num_key_value_heads": 1,
           "tie_word_embeddings": True, "rope_parameters": rope("default", 100000.0)},
-         off_config(rope_theta=10000.0), "off = rope_theta 1e4", base=True),
+         off_config(rope_theta=10000.0), "off = rope_theta 1e4"),
 ]
 BY_NAME = {c.name: c for c in CASES}
 

@@ -81,7 +81,7 @@ def main(argv=None) -> int:
         log("building revise (first use only) ...")
         revise.build()
         init = work / "init"
-        revise.checked(["init", "--shape", "small", "--out", str(init)])
+        revise.share_classes(work / "revise-classes.jsa", ["init", "--shape", "small", "--out", str(init)])
     except ReviseError as e:
         print(f"interop: cannot run revise: {e}\n{e.stderr[-2000:]}", file=sys.stderr)
         return 2
