@@ -9,6 +9,7 @@ Plus the negative cases (REJECT): a config.json key revise does not implement mu
 """
 
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -89,10 +90,10 @@ def run(ck: Checkpoints, revise, selected: Callable[[str], bool], log) -> list:
         if not selected(rid):
             continue
         t = time.monotonic()
-        d = ck.dir(case, dtype, sharded, layout)
         row = Row(rid, "hf-to-revise", case.name, dtype, "sharded" if sharded else "single", layout,
                   off_note=case.off_note)
         try:
+            d = ck.dir(case, dtype, sharded, layout)
             ref = ck.reference(case, dtype, sharded, layout)
             row.off_diff = ck.off_diff(case)
             if layout == "hf4":  # transformers must read the rewritten layout as the same model
@@ -102,11 +103,18 @@ def run(ck: Checkpoints, revise, selected: Callable[[str], bool], log) -> list:
                 else:
                     row.detail = f"transformers reads 4.x and 5.x alike (max d {d54:.1e})"
         except Exception as e:  # a bug on the Python side: report it on the row, keep going
-            row.notes.append(f"python reference failed: {type(e).__name__}: {e}")
-            ref = None
+            row.notes.append(f"python side failed: {type(e).__name__}: {e}")
+            futures.append(_done(row))
+            continue
         row.seconds = time.monotonic() - t
         futures.append(revise.submit(_compare_logprobs, revise, row, d, ck.seqs(case), ref))
     return futures
+
+
+def _done(row: Row) -> Future:
+    f = Future()
+    f.set_result(row)
+    return f
 
 
 def _compare_logprobs(revise, row: Row, d: Path, seqs, ref) -> Row:
@@ -114,8 +122,8 @@ def _compare_logprobs(revise, row: Row, d: Path, seqs, ref) -> Row:
     try:
         got = revise.logprobs_batch(d, seqs, row.id.replace(":", "--"))
         row.max_abs_diff = hm.max_abs_diff(got, ref) if ref is not None else None
-    except (ReviseError, ValueError) as e:
-        row.notes.append(f"revise: {e.reason if isinstance(e, ReviseError) else e}")
+    except Exception as e:  # ReviseError, or output that is not the contract's JSON
+        row.notes.append(f"revise: {e.reason if isinstance(e, ReviseError) else repr(e)}")
     row.seconds += time.monotonic() - t
     sensitive = row.off_diff is None or row.off_diff >= SENSITIVITY * TOLERANCE
     if row.off_diff is not None and not sensitive:

@@ -9,12 +9,12 @@ run afterwards in the main thread (torch and the checkpoint cache are used from 
 import json
 import struct
 import time
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Callable
 
 import torch
 from safetensors.torch import load_file
-from tokenizers import Tokenizer
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 import hf_models as hm
@@ -58,7 +58,14 @@ def run(ck, revise, selected: Callable[[str], bool]) -> list[tuple]:
         if not selected(rid):
             continue
         case = hm.BY_NAME[case_name]
-        start = ck.dir(case, "float32", False, "hf5")
+        row = Row(rid, "revise-to-hf", case_name, dtype, "sharded" if sharded else "single", "hf5")
+        try:
+            start = ck.dir(case, "float32", False, "hf5")
+        except Exception as e:  # a Python-side failure: finish() reports it on the row
+            fut = Future()
+            fut.set_exception(RuntimeError(f"building the start checkpoint failed: {e!r}"))
+            jobs.append((row, None, None, sharded, fut))
+            continue
         run_dir = ck.root / "runs" / rid.split(":", 1)[1].replace(":", "--").replace("/", "--")
         cfg = run_dir.with_suffix(".yaml")
         cfg.parent.mkdir(parents=True, exist_ok=True)
@@ -66,7 +73,6 @@ def run(ck, revise, selected: Callable[[str], bool]) -> list[tuple]:
         sets = ["--set", f"checkpoint.dtype={dtype}"]
         if sharded:
             sets += ["--set", f"checkpoint.max_shard_size={SHARD_SIZE}"]
-        row = Row(rid, "revise-to-hf", case_name, dtype, "sharded" if sharded else "single", "hf5")
         seqs = ck.seqs(case)
         fut = revise.submit(_train_and_score, revise, cfg, run_dir, sets, seqs)
         jobs.append((row, seqs, start, sharded, fut))
@@ -83,8 +89,8 @@ def _train_and_score(revise, cfg: Path, run_dir: Path, sets: list[str], seqs):
     written = steps[-1]
     try:  # a logprobs failure still leaves the written checkpoint for the Python checks
         lp = revise.logprobs_batch(written, seqs, "written-" + run_dir.name)
-    except (ReviseError, ValueError) as e:
-        lp = f"revise logprobs: {e.reason if isinstance(e, ReviseError) else e}"
+    except Exception as e:  # ReviseError, or output that is not the contract's JSON
+        lp = f"revise logprobs: {e.reason if isinstance(e, ReviseError) else repr(e)}"
     return written, lp, time.monotonic() - t
 
 
@@ -92,8 +98,8 @@ def finish(job) -> Row:
     row, seqs, start, sharded, fut = job
     try:
         written, revise_lp, row.seconds = fut.result()
-    except (ReviseError, ValueError) as e:
-        row.notes.append(f"revise: {e.reason if isinstance(e, ReviseError) else e}")
+    except Exception as e:
+        row.notes.append(f"revise: {e.reason if isinstance(e, ReviseError) else repr(e)}")
         return row
     t = time.monotonic()
     row.detail = f"wrote {written.name}: " + ", ".join(sorted(p.name for p in written.iterdir()))[:160]
@@ -208,7 +214,9 @@ def _generation_config(start: Path, written: Path) -> str | None:
 
 
 def _tokenizer(start: Path, written: Path) -> str | None:
-    tok = AutoTokenizer.from_pretrained(written)
-    want = Tokenizer.from_file(str(start / "tokenizer.json")).encode(SAMPLE_TEXT, add_special_tokens=False).ids
-    got = tok.encode(SAMPLE_TEXT, add_special_tokens=False)
-    return None if got == want else f"AutoTokenizer on the written checkpoint encodes {got[:8]}..., expected {want[:8]}..."
+    """AutoTokenizer must load the written checkpoint and encode as it does the start. (Compared
+    with the start through AutoTokenizer, not tokenizers: for a qwen2 directory transformers picks
+    Qwen2Tokenizer from config.json and re-builds the char-level pipeline, on both sides alike.)"""
+    want = AutoTokenizer.from_pretrained(start).encode(SAMPLE_TEXT, add_special_tokens=False)
+    got = AutoTokenizer.from_pretrained(written).encode(SAMPLE_TEXT, add_special_tokens=False)
+    return None if got == want else f"AutoTokenizer on the written checkpoint encodes {got[:8]}..., the start {want[:8]}..."

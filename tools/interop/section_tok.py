@@ -129,10 +129,14 @@ def finish(job) -> Row:
     row = Row(rid, section, case, cases=len(items))
     try:
         outputs, row.seconds = fut.result()
-    except (ReviseError, ValueError) as e:
-        row.notes.append(f"revise: {e.reason if isinstance(e, ReviseError) else e}")
+    except Exception as e:  # ReviseError, or output that is not the contract's JSON
+        row.notes.append(f"revise: {e.reason if isinstance(e, ReviseError) else repr(e)}")
         return row
-    bad = [(i, p) for i, (item, got) in enumerate(zip(items, outputs)) if (p := check(item, got))]
+    try:
+        bad = [(i, p) for i, (item, got) in enumerate(zip(items, outputs)) if (p := check(item, got))]
+    except Exception as e:
+        row.notes.append(f"checking the output failed: {e!r}")
+        return row
     row.mismatches = len(bad)
     row.passed = not bad
     if bad:
