@@ -8,6 +8,7 @@ exit code and the line of stderr that says why (revise prints `revise <cmd>: <me
 import json
 import os
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ class Revise:
         self.log = log
         self.pool = ThreadPoolExecutor(max_workers=jobs)
         self.calls = 0
-        self.seconds = 0.0
+        self._count = threading.Lock()
         # One intra-op thread per JVM: the models are tiny and several JVMs share 2 cores.
         self.env = dict(os.environ, OPT_OUT_TRACKING="true", DJL_OFFLINE="true",
                         REVISE_THREADS=os.environ.get("REVISE_THREADS", "1"))
@@ -70,8 +71,8 @@ class Revise:
         p = subprocess.run([str(self.launcher), *args], capture_output=True, text=True, env=self.env,
                            timeout=timeout, stdin=subprocess.DEVNULL)
         r = Result(p.returncode, p.stdout, p.stderr, time.monotonic() - t)
-        self.calls += 1
-        self.seconds += r.seconds
+        with self._count:
+            self.calls += 1
         self.log(f"revise {' '.join(_short(a) for a in args)} -> exit {r.rc} in {r.seconds:.1f}s")
         return r
 

@@ -11,7 +11,8 @@ Drives the revise CLI as a user would (`<repo>/revise ...`) and compares it with
 Prints the parity table (markdown), writes OUT/parity.md and OUT/parity.json, exits 1 if any
 check fails (2 if the suite could not run at all).
 
-Usage: tools/interop/run.sh [--only REGEX]... [--keep] [--jobs N]
+Usage: tools/interop/run.sh [--only REGEX]... [--keep] [--jobs N] [--revise LAUNCHER]
+(--revise checks another build's launcher, e.g. another worktree's ./revise.)
 Row ids look like `hf-to-revise:llama/rope-yarn:bfloat16:sharded:hf4`, `reject:hidden-act-gelu:hf5`,
 `revise-to-hf:qwen3/qk-norm:float32:single:hf5`, `tokenizer:qwen3:gsm8k`, `template:qwen3:...`;
 --only keeps the rows whose id matches (re.search), e.g. --only 'llama/rope' --only '^tokenizer'.
