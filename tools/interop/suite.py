@@ -104,8 +104,9 @@ def main(argv=None) -> int:
     rows += [section_tok.finish(j) for j in tok_jobs]
     revise.pool.shutdown()
     elapsed = time.monotonic() - START
-    rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                         text=True).stdout.strip() or "unknown"
+    # The commit of the revise that was checked (the launcher's tree; "-dirty": uncommitted changes).
+    rev = subprocess.run(["git", "-C", str(args.revise.resolve().parent), "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip() or "unknown"
     header = (f"# revise <-> transformers parity\n\nrevise {rev}; transformers {transformers.__version__}, "
               f"torch {torch.__version__}, tokenizers {tokenizers.__version__}, Python "
               f"{platform.python_version()}. Log-prob tolerance: max |d log p| <= {TOLERANCE:g} (float32); "
