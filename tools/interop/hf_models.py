@@ -79,6 +79,15 @@ def off_identity(*names: str) -> Callable:
     return load
 
 
+def off_no_window(d: Path):
+    """Reload as full attention in every layer (what ignoring use_sliding_window does)."""
+    cfg = AutoConfig.from_pretrained(d)
+    cfg.use_sliding_window = False
+    cfg.sliding_window = None
+    cfg.layer_types = ["full_attention"] * cfg.num_hidden_layers
+    return load_f32(d, config=cfg)
+
+
 @dataclass(frozen=True)
 class Case:
     name: str  # family/feature
@@ -116,6 +125,9 @@ CASES = [
         "gate_proj.bias", "up_proj.bias", "down_proj.bias"), "off = biases zeroed"),
     Case("qwen2/qkv-bias", "qwen2", {}, off_zero("q_proj.bias", "k_proj.bias", "v_proj.bias"),
          "off = biases zeroed"),
+    # every layer slides (max_window_layers 0); mixed layers are refused (section_a.REJECT)
+    Case("qwen2/sliding-all-16", "qwen2", {"use_sliding_window": True, "sliding_window": 16, "max_window_layers": 0},
+         off_no_window, "off = full attention"),
     Case("qwen3/qk-norm", "qwen3",
          {"hidden_size": 96, "num_hidden_layers": 3, "head_dim": 32, "rope_parameters": rope("default", 1e6)},
          off_identity("q_norm", "k_norm"), "off = no q_norm/k_norm"),

@@ -169,9 +169,10 @@ REJECT = [
            "longrope"),
     Reject("rope-longrope", "llama/default", "hf4", _longrope4, ("rope_type", "rope_scaling", "type"),
            "longrope"),
-    Reject("qwen2-use-sliding-window", "qwen2/qkv-bias", "hf5",
-           _set(use_sliding_window=True, sliding_window=16, max_window_layers=0,
-                layer_types=["sliding_attention", "sliding_attention"]), ("use_sliding_window",), "true"),
+    # revise implements a window on every layer (hf_models' qwen2/sliding-all-16), not mixed layers
+    Reject("qwen2-mixed-sliding-layers", "qwen2/qkv-bias", "hf5",
+           _set(use_sliding_window=True, sliding_window=16, max_window_layers=1,
+                layer_types=["full_attention", "sliding_attention"]), ("use_sliding_window",), "true"),
     # transformers' Llama ignores this key; the models that set it (Phi-3, GLM, GPT-NeoX) rotate only
     # part of each head, so a checkpoint carrying it is not a plain Llama: refusing is the safe answer.
     Reject("partial-rotary-factor", "llama/default", "hf4", _set(partial_rotary_factor=0.5),

@@ -243,7 +243,7 @@ public final class LlamaPolicy implements Policy {
         int b = batch.size();
         int t = batch.maxLength();
         int vocab = model.config().vocabSize();
-        if (t > model.config().maxPositionEmbeddings()) {
+        if (t > model.config().positionLimit()) {
             throw new IllegalArgumentException("sequence of " + t + " tokens exceeds max_position_embeddings "
                     + model.config().maxPositionEmbeddings());
         }

@@ -78,7 +78,7 @@ public final class LlamaGenerator implements Generator {
             }
             longest = Math.max(longest, p.tokenIds().length);
         }
-        int maxPositions = model.config().maxPositionEmbeddings();
+        int maxPositions = model.config().positionLimit();
         if (longest >= maxPositions) {
             throw new IllegalArgumentException(
                     "prompt of " + longest + " tokens leaves no room in the model's " + maxPositions + " positions");

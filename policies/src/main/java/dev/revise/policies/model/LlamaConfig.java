@@ -125,6 +125,14 @@ public record LlamaConfig(
         return numKeyValueHeads * headDim;
     }
 
+    /**
+     * The longest sequence revise computes: {@code max_position_embeddings}, except with dynamic NTK
+     * RoPE, whose purpose is to run past it (transformers sets no limit either).
+     */
+    public int positionLimit() {
+        return ropeScaling.type().equals("dynamic") ? 1 << 30 : maxPositionEmbeddings;
+    }
+
     /** The canonical end-of-sequence id (the first of the list), or -1 when there is none. */
     public int eosTokenId() {
         return eosTokenIds.isEmpty() ? -1 : eosTokenIds.get(0);

@@ -288,7 +288,7 @@ public final class LlamaModel implements AutoCloseable {
      */
     public synchronized NDArray causalBias(NDManager scope, int t) {
         if (causalSize < t) {
-            int n = Math.min(config.maxPositionEmbeddings(), Math.max(t, 2 * causalSize));
+            int n = Math.min(config.positionLimit(), Math.max(t, 2 * causalSize));
             float[] bias = new float[n * n];
             int window = config.slidingWindow();
             for (int i = 0; i < n; i++) {

@@ -107,6 +107,34 @@ class FamilyFeaturesTest {
     }
 
     @Test
+    void dynamicRopeRunsPastMaxPositionsAndOtherVariantsRefuseTo() {
+        int[] seq = new int[40];
+        for (int i = 0; i < seq.length; i++) {
+            seq[i] = 1 + (i * 7) % 20;
+        }
+        LlamaConfig dynamic = base().withRope(1e4, RopeScaling.dynamic(2)).withMaxPositions(16);
+        LlamaConfig plain = base().withMaxPositions(16);
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaPolicy d = TestModels.policy(root, dynamic, 5);
+                LlamaPolicy p = TestModels.policy(root, plain, 5);
+                NDManager scope = root.newSubManager()) {
+            TestModels.spiky(d, 25f, 9);
+            TestModels.spiky(p, 25f, 9);
+            float[] within = scores(d, scope, Arrays.copyOf(seq, 16));
+            float[] beyond = scores(d, scope, seq);
+            float[] plainWithin = scores(p, scope, Arrays.copyOf(seq, 16));
+            assertThat(beyond).hasSize(39);
+            for (int i = 0; i < within.length; i++) {
+                // up to max_position_embeddings dynamic NTK is plain RoPE; past it the base grows for the whole
+                // sequence
+                assertEquals(plainWithin[i], within[i], 1e-5);
+            }
+            assertThat(Math.abs(beyond[5] - within[5])).isGreaterThan(1e-4f);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> scores(p, scope, seq));
+        }
+    }
+
+    @Test
     void optionsAddTheirParametersUnderTransformersNames() {
         LlamaConfig c = base().withFamily("qwen3", true, true, false, true, 0);
         assertThat(LlamaModel.parameterShapes(c).keySet())
