@@ -129,13 +129,25 @@ public final class HfChatTemplate implements ChatFormat {
         if (template == null) {
             return Optional.empty();
         }
+        // named special tokens: tokenizer_config.json's; a legacy config (no added_tokens_decoder) takes
+        // special_tokens_map.json's over its own, as transformers merges them
+        JsonNode legacy = null;
+        Path map = dir.resolve("special_tokens_map.json");
+        if (Files.isRegularFile(map) && (root == null || !root.has("added_tokens_decoder"))) {
+            try {
+                legacy = new ObjectMapper().readTree(Files.readString(map));
+            } catch (IOException e) {
+                throw new CheckpointException(map + ": not valid JSON: " + e.getMessage(), e);
+            }
+        }
         Map<String, String> special = new LinkedHashMap<>();
-        if (root != null) {
-            for (String key : SPECIAL_TOKEN_KEYS) {
-                String v = tokenText(root.path(key));
-                if (v != null) {
-                    special.put(key, v);
-                }
+        for (String key : SPECIAL_TOKEN_KEYS) {
+            String v = root == null ? null : tokenText(root.path(key));
+            if (legacy != null && tokenText(legacy.path(key)) != null) {
+                v = tokenText(legacy.path(key));
+            }
+            if (v != null) {
+                special.put(key, v);
             }
         }
         try {

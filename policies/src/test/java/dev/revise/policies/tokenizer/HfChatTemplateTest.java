@@ -67,4 +67,28 @@ class HfChatTemplateTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> HfChatTemplate.load(dir));
         assertThat(e.getMessage()).contains("tokenizer_config.json").contains("chat_template");
     }
+
+    /**
+     * transformers 5.18 merges a legacy special_tokens_map.json over tokenizer_config.json's tokens
+     * only when the config has no added_tokens_decoder (printed by apply_chat_template on these files:
+     * '<|endoftext|>|<|im_end|>|x', then '<|im_start|>|<|im_end|>|x').
+     */
+    @Test
+    void legacySpecialTokensMapOverridesOnlyLegacyConfigs() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Map<String, Object> config = new java.util.LinkedHashMap<>(java.util.Map.of(
+                "chat_template",
+                "{{ bos_token }}|{{ eos_token }}|{% for m in messages %}{{ m.content }}{% endfor %}",
+                "bos_token",
+                "<|im_start|>",
+                "eos_token",
+                "<|im_end|>"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(config));
+        Files.writeString(dir.resolve("special_tokens_map.json"), "{\"bos_token\": \"<|endoftext|>\"}");
+        List<Message> x = List.of(Message.user("x"));
+        assertEquals("<|endoftext|>|<|im_end|>|x", HfChatTemplate.load(dir).orElseThrow().render(x, false));
+        config.put("added_tokens_decoder", java.util.Map.of("151643", java.util.Map.of("content", "<|endoftext|>")));
+        Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(config));
+        assertEquals("<|im_start|>|<|im_end|>|x", HfChatTemplate.load(dir).orElseThrow().render(x, false));
+    }
 }
