@@ -367,7 +367,7 @@ final class Attrs {
     }
 
     static void checkHashable(Object key) {
-        if (key instanceof List || key instanceof Map || key instanceof Namespace) {
+        if (key instanceof List || key instanceof Map || key instanceof Py.DictView) {
             throw JinjaException.type("unhashable type: '" + PyOps.typeName(key) + "'");
         }
         if (key instanceof Tuple t) {

@@ -84,7 +84,13 @@ final class Evaluator {
             return u.op().equals("not") ? !PyOps.truthy(v) : PyArith.unary(u.op(), v);
         }
         if (e instanceof Node.Binary b) {
-            return PyArith.binary(b.op(), eval(b.left(), scope), eval(b.right(), scope));
+            Object left = eval(b.left(), scope);
+            Object right = eval(b.right(), scope);
+            if (b.op().equals("pow") && isConstant(b.left()) && !isConstant(b.right()) && isNegative(left)) {
+                // jinja2 folds a constant base into its repr, and Python reads "(-3 ** x)" as -(3 ** x).
+                return PyArith.unary("neg", PyArith.binary("pow", PyArith.unary("neg", left), right));
+            }
+            return PyArith.binary(b.op(), left, right);
         }
         if (e instanceof Node.And a) {
             Object left = eval(a.left(), scope);
@@ -130,6 +136,21 @@ final class Evaluator {
             throw JinjaException.unsupported("a slice inside a tuple subscript");
         }
         throw new IllegalStateException("unknown expression " + e);
+    }
+
+    /** What jinja2's optimizer folds to a constant before the code is generated. */
+    private static boolean isConstant(Expr e) {
+        if (e instanceof Node.Const) {
+            return true;
+        }
+        if (e instanceof Node.Unary u) {
+            return isConstant(u.operand());
+        }
+        return e instanceof Node.Binary b && isConstant(b.left()) && isConstant(b.right());
+    }
+
+    private static boolean isNegative(Object v) {
+        return (v instanceof Long l && l < 0) || (v instanceof Double d && (d < 0 || (d == 0 && 1 / d < 0)));
     }
 
     private Object opt(Expr e, Scope scope) {

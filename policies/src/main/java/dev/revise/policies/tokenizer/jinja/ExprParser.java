@@ -21,6 +21,11 @@ class ExprParser {
     protected int p;
     /** Inside an if or conditional expression, where jinja2 defers unknown filters to runtime. */
     protected boolean soft;
+    /**
+     * jinja2 rejects unknown filters and tests when it compiles the parsed template, so any syntax
+     * error anywhere wins over them; the first one is kept here until parsing has finished.
+     */
+    protected JinjaException deferred;
     /** Names read in each enclosing macro body, to know if it uses caller/varargs/kwargs. */
     protected final Deque<Set<String>> macroNames = new ArrayDeque<>();
 
@@ -29,19 +34,33 @@ class ExprParser {
     }
 
     protected Token cur() {
-        return toks.get(p);
+        return checked(toks.get(p));
     }
 
     protected Token look() {
-        return toks.get(Math.min(p + 1, toks.size() - 1));
+        return checked(toks.get(Math.min(p + 1, toks.size() - 1)));
     }
 
     protected Token next() {
-        Token t = toks.get(p);
+        Token t = cur();
         if (t.type() != Type.EOF) {
             p++;
+            cur();
         }
         return t;
+    }
+
+    private static Token checked(Token t) {
+        if (t.type() == Type.ERROR) {
+            throw (JinjaException) t.value();
+        }
+        return t;
+    }
+
+    protected void defer(JinjaException e) {
+        if (deferred == null) {
+            deferred = e;
+        }
     }
 
     protected JinjaException fail(String msg, int line) {
@@ -60,6 +79,7 @@ class ExprParser {
             case STRING -> "string";
             case INTEGER -> "integer";
             case FLOAT -> "float";
+            case ERROR -> "error";
         };
     }
 
@@ -503,8 +523,8 @@ class ExprParser {
             CallArgs args = cur().isOp("(") ? callArgs() : CallArgs.NONE;
             boolean known = Filters.NAMES.contains(name);
             if (!known && !soft) {
-                throw new JinjaException(
-                        JinjaException.Kind.TemplateAssertionError, "No filter named '" + name + "'.", line);
+                defer(new JinjaException(
+                        JinjaException.Kind.TemplateAssertionError, "No filter named '" + name + "'.", line));
             }
             node = new Node.Filter(node, name, args, known, line);
             startInline = false;
@@ -537,7 +557,8 @@ class ExprParser {
         }
         boolean known = TestFns.NAMES.contains(name);
         if (!known && !soft) {
-            throw new JinjaException(JinjaException.Kind.TemplateAssertionError, "No test named '" + name + "'.", line);
+            defer(new JinjaException(
+                    JinjaException.Kind.TemplateAssertionError, "No test named '" + name + "'.", line));
         }
         Expr test = new Node.Test(node, name, args, known, line);
         return negated ? new Node.Unary("not", test, line) : test;

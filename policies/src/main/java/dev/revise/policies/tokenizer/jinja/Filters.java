@@ -175,7 +175,7 @@ final class Filters {
                 return sameKind(
                         v,
                         indent(
-                                PyOps.str(v),
+                                indentInput(v),
                                 Args.or(a[0], 4L),
                                 PyOps.truthy(Args.or(a[1], false)),
                                 PyOps.truthy(Args.or(a[2], false))));
@@ -183,11 +183,11 @@ final class Filters {
             case "truncate" -> {
                 Object[] a = Args.bind("do_truncate", args, kw, "length?", "killwords?", "end?", "leeway?");
                 return truncate(
-                        PyOps.str(v),
+                        v,
                         Args.intArg("truncate", Args.or(a[0], 255L)),
                         PyOps.truthy(Args.or(a[1], false)),
                         PyOps.str(Args.or(a[2], "...")),
-                        Args.intArg("truncate", Args.or(Args.or(a[3], null) == null ? 5L : a[3], 5L)));
+                        Args.intArg("truncate", Args.or(a[3], null) == null ? 5L : a[3]));
             }
             case "int" -> {
                 Object[] a = Args.bind("do_int", args, kw, "default?", "base?");
@@ -208,9 +208,6 @@ final class Filters {
                         throw JinjaException.unsupported("an int result beyond 64 bits");
                     }
                     return Math.abs(l);
-                }
-                if (v instanceof Undefined u) {
-                    throw u.fail();
                 }
                 throw JinjaException.type("bad operand type for abs(): '" + PyOps.typeName(v) + "'");
             }
@@ -278,8 +275,8 @@ final class Filters {
                 || v instanceof Py.DictView) {
             return PyOps.toList(v);
         }
-        if (v instanceof Undefined u) {
-            throw u.fail();
+        if (v instanceof Undefined) {
+            return List.of();
         }
         throw JinjaException.type("'" + PyOps.typeName(v) + "' object is not reversible");
     }
@@ -324,6 +321,23 @@ final class Filters {
         return count;
     }
 
+    /** do_indent starts with {@code s += "\n"}, so only a str gets past it; mirror how the rest fail. */
+    private static String indentInput(Object v) {
+        if (Py.isStr(v)) {
+            return Py.strText(v);
+        }
+        if (v instanceof Undefined u) {
+            throw u.fail();
+        }
+        if (v instanceof List) {
+            throw new JinjaException(JinjaException.Kind.AttributeError, "'list' object has no attribute 'splitlines'");
+        }
+        if (v instanceof Tuple) {
+            throw JinjaException.type("can only concatenate tuple (not \"str\") to tuple");
+        }
+        throw JinjaException.type("unsupported operand type(s) for +=: '" + PyOps.typeName(v) + "' and 'str'");
+    }
+
     private static String indent(String s, Object width, boolean first, boolean blank) {
         String indention = width instanceof String w ? w : " ".repeat((int) Math.max(0, Args.intArg("indent", width)));
         List<Object> lines = PyStr.splitlines(s + "\n", false);
@@ -342,14 +356,19 @@ final class Filters {
         return first ? indention + rv : rv.toString();
     }
 
-    private static String truncate(String s, long length, boolean killwords, String end, long leeway) {
+    /** do_truncate works on the value itself (no str()), so short lists come back unchanged. */
+    private static Object truncate(Object v, long length, boolean killwords, String end, long leeway) {
         long endLen = PyOps.len(end);
         if (length < endLen) {
             throw JinjaException.unsupported("truncate with length shorter than the end marker (an assert in jinja2)");
         }
-        if (PyOps.len(s) <= length + leeway) {
-            return s;
+        if (PyOps.len(v) <= length + leeway) {
+            return v;
         }
+        if (!Py.isStr(v)) {
+            return PyArith.add(Attrs.slice(v, null, length - endLen, null), end);
+        }
+        String s = Py.strText(v);
         String head = PyStr.fromCodePoints(PyStr.codePoints(s), 0, (int) (length - endLen));
         if (killwords) {
             return head + end;
@@ -361,13 +380,10 @@ final class Filters {
         if (!Set.of("common", "ceil", "floor").contains(method)) {
             throw new JinjaException(JinjaException.Kind.FilterArgumentError, "method must be common, ceil or floor");
         }
-        if (v instanceof Undefined u) {
-            throw u.fail();
-        }
-        if (!Py.isNumber(v)) {
-            throw JinjaException.type("type " + PyOps.typeName(v) + " doesn't define __round__ method");
-        }
         if (method.equals("common")) {
+            if (!Py.isNumber(v)) {
+                throw JinjaException.type("type " + PyOps.typeName(v) + " doesn't define __round__ method");
+            }
             if (Py.isInt(v)) {
                 long l = Py.asLong(v);
                 if (precision >= 0) {
@@ -385,6 +401,12 @@ final class Filters {
                     .setScale((int) precision, RoundingMode.HALF_EVEN)
                     .doubleValue();
             return r == 0 ? Math.copySign(0.0, d) : r;
+        }
+        if (v instanceof Undefined u) {
+            throw u.fail();
+        }
+        if (!Py.isNumber(v)) {
+            throw JinjaException.type("must be real number, not " + PyOps.typeName(v));
         }
         double scale = Math.pow(10, precision);
         double x = Py.asDouble(v) * scale;

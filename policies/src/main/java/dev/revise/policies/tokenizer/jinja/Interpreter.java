@@ -147,19 +147,23 @@ final class Interpreter {
             }
             items = kept;
         }
-        if (items.isEmpty()) {
-            exec(f.orElse(), new Scope(scope), out);
-            return;
-        }
+        // jinja2 clears its "run the else block" flag at the end of an iteration's body, so an
+        // iteration left by break or continue does not count: else runs unless one ran to the end.
+        boolean completed = false;
         LoopContext loop = new LoopContext(items);
         for (Object item : items) {
             loop.index0++;
             Scope body = new Scope(scope);
             assign(f.target(), item, body);
             body.set("loop", loop);
-            if (exec(f.body(), body, out) == Flow.BREAK) {
+            Flow flow = exec(f.body(), body, out);
+            if (flow == Flow.BREAK) {
                 break;
             }
+            completed |= flow == Flow.NORMAL;
+        }
+        if (!completed && !f.orElse().isEmpty()) {
+            exec(f.orElse(), new Scope(scope), out);
         }
     }
 

@@ -20,6 +20,7 @@ public final class JinjaException extends RuntimeException {
         SecurityError,
         FilterArgumentError,
         TypeError,
+        AttributeError,
         ValueError,
         IndexError,
         KeyError,

@@ -24,7 +24,9 @@ final class Lexer {
         INTEGER,
         FLOAT,
         OP,
-        EOF
+        EOF,
+        /** A lexing error, raised only when the parser reaches it, as jinja2's lazy lexer does. */
+        ERROR
     }
 
     record Token(Type type, String text, Object value, int line) {
@@ -91,8 +93,15 @@ final class Lexer {
 
     static List<Token> tokenize(String source) {
         Lexer lx = new Lexer(source);
-        lx.run();
-        lx.out.add(new Token(Type.EOF, "", null, lx.lineAt(lx.src.length())));
+        try {
+            lx.run();
+        } catch (JinjaException e) {
+            lx.out.add(new Token(Type.ERROR, "", e, e.line()));
+            return lx.out;
+        }
+        // jinja2's end-of-template token carries the line of the last real token.
+        int eofLine = lx.out.isEmpty() ? 1 : lx.out.get(lx.out.size() - 1).line();
+        lx.out.add(new Token(Type.EOF, "", null, eofLine));
         return lx.out;
     }
 
@@ -181,6 +190,10 @@ final class Lexer {
 
     private void raw(int tagStart) {
         Matcher m = RAW_END.matcher(src).region(pos, src.length());
+        if (pos >= src.length()) {
+            // jinja2's failure rule needs a character to match, so an open tag at the very end passes.
+            return;
+        }
         if (!m.lookingAt()) {
             throw error("Missing end of raw directive", tagStart);
         }
@@ -191,6 +204,9 @@ final class Lexer {
 
     private void comment(int tagStart) {
         Matcher m = COMMENT_END.matcher(src).region(pos, src.length());
+        if (pos >= src.length()) {
+            return;
+        }
         if (!m.lookingAt()) {
             throw error("Missing end of comment tag", tagStart);
         }

@@ -92,9 +92,24 @@ final class Methods {
                 c.pos = 0;
                 return null;
             }
-        } else if (self instanceof Py.Range r && name.equals("count")) {
-            Object x = Args.positional("count", args, kw, "value")[0];
-            return PyOps.contains(r, x) ? 1L : 0L;
+        } else if (self instanceof Py.Range r && (name.equals("count") || name.equals("index"))) {
+            Object x = Args.positional(name, args, kw, "value")[0];
+            boolean in = PyOps.contains(r, x);
+            if (name.equals("count")) {
+                return in ? 1L : 0L;
+            }
+            if (!in) {
+                throw JinjaException.value(PyOps.repr(x) + " is not in range");
+            }
+            if (Py.isInt(x)) {
+                return (Py.asLong(x) - r.start()) / r.step();
+            }
+            List<Object> elements = r.elements();
+            for (int i = 0; ; i++) {
+                if (PyOps.eq(elements.get(i), x)) {
+                    return (long) i;
+                }
+            }
         }
         throw JinjaException.unsupported("the method " + PyOps.typeName(self) + "." + name + "()");
     }

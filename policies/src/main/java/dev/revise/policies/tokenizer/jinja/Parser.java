@@ -21,6 +21,8 @@ final class Parser extends ExprParser {
     private final Deque<List<String>> endTokenStack = new ArrayDeque<>();
     private final Deque<String> tagStack = new ArrayDeque<>();
     private int loopDepth;
+    /** Python's compiler rejects a misplaced break only after jinja2 generated all the code. */
+    private JinjaException misplacedLoopControl;
 
     private Parser(List<Token> toks) {
         super(toks);
@@ -29,6 +31,12 @@ final class Parser extends ExprParser {
     static List<Stmt> parse(String source) {
         Parser parser = new Parser(Lexer.tokenize(source));
         List<Stmt> body = parser.subparse(null);
+        if (parser.deferred != null) {
+            throw parser.deferred;
+        }
+        if (parser.misplacedLoopControl != null) {
+            throw parser.misplacedLoopControl;
+        }
         return body;
     }
 
@@ -364,10 +372,10 @@ final class Parser extends ExprParser {
 
     private Stmt loopControl() {
         Token t = next();
-        if (loopDepth == 0) {
-            throw fail(
-                    "'" + t.text() + "' outside of a for loop (or inside a macro, call, set or filter block"
-                            + " within one)",
+        if (loopDepth == 0 && misplacedLoopControl == null) {
+            misplacedLoopControl = fail(
+                    "'" + t.text()
+                            + "' outside of a for loop (or inside a macro, call, set or filter block within one)",
                     t.line());
         }
         return t.text().equals("break") ? new Node.Break(t.line()) : new Node.Continue(t.line());

@@ -27,7 +27,12 @@ final class PyArith {
         }
         return switch (op) {
             case "add" -> add(a, b);
-            case "sub" -> numeric(op, "-", a, b);
+            case "sub" -> {
+                if (a instanceof Py.DictView || b instanceof Py.DictView) {
+                    throw JinjaException.unsupported("set difference of dict views (Python prints sets in hash order)");
+                }
+                yield numeric(op, "-", a, b);
+            }
             case "mul" -> mul(a, b);
             case "div", "floordiv", "mod" -> numeric(op, sym(op), a, b);
             default -> pow(a, b);

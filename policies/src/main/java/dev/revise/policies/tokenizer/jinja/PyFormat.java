@@ -204,6 +204,10 @@ final class PyFormat {
                 default -> group(Long.toString(Math.abs(v)), grouping);
             };
             body = signPrefix(v < 0, sign) + body;
+        } else if (value instanceof Double d && type == 0 && precision < 0 && grouping == 0) {
+            // No type and no precision: str(float), padded.
+            String r = PyFloat.repr(Math.abs(d));
+            body = signPrefix(d < 0 || (d == 0 && 1 / d < 0), sign) + r;
         } else if (Py.isNumber(value) && "fFeE%".indexOf(type) >= 0) {
             double d = Py.asDouble(value);
             body = fixedOrExp(Math.abs(d), precision < 0 ? 6 : precision, type);
@@ -213,6 +217,13 @@ final class PyFormat {
                 body = group(intPart, grouping) + body.substring(intPart.length());
             }
             body = signPrefix(d < 0 || (d == 0 && 1 / d < 0), sign) + body;
+        } else if (!Py.isNumber(value) && !Py.isStr(value)) {
+            throw JinjaException.type("unsupported format string passed to " + PyOps.typeName(value) + ".__format__");
+        } else if (Py.isStr(value) && type == 0) {
+            throw JinjaException.value("Sign not allowed in string format specifier");
+        } else if (Py.isStr(value) || (Py.isInt(value) && "bcdoxXn".indexOf(type) < 0 && "eEfFgG%".indexOf(type) < 0)) {
+            throw JinjaException.value(
+                    "Unknown format code '" + type + "' for object of type '" + PyOps.typeName(value) + "'");
         } else {
             throw JinjaException.unsupported("the format spec '" + spec + "' for a " + PyOps.typeName(value));
         }
@@ -287,6 +298,10 @@ final class PyFormat {
         List<Object> values = args instanceof Tuple t ? t.items() : java.util.Collections.singletonList(args);
         boolean single = !(args instanceof Tuple);
         Map<?, ?> mapping = args instanceof Map<?, ?> m ? m : null;
+        // PyUnicode_Format treats any non-tuple, non-str argument with __getitem__ as a mapping, which
+        // turns off the "not all arguments converted" check.
+        boolean mappingLike =
+                mapping != null || args instanceof List || args instanceof Py.Range || args instanceof Py.Undefined;
         StringBuilder out = new StringBuilder();
         int next = 0;
         for (int i = 0; i < fmt.length(); i++) {
@@ -330,7 +345,7 @@ final class PyFormat {
                 continue;
             }
             if (!haveValue) {
-                if (mapping != null && single) {
+                if (mappingLike && single) {
                     value = args;
                 } else {
                     if (next >= values.size()) {
@@ -341,7 +356,7 @@ final class PyFormat {
             }
             out.append(percentOne(value, flags.toString(), spec.toString(), type));
         }
-        if (mapping == null && next < values.size()) {
+        if (!mappingLike && next < values.size()) {
             throw JinjaException.type("not all arguments converted during string formatting");
         }
         return out.toString();

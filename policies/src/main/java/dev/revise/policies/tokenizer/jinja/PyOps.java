@@ -328,6 +328,9 @@ final class PyOps {
         if (a instanceof List<?> la && b instanceof List<?> lb) {
             return seqOrder(la, lb, symbol);
         }
+        if (a instanceof DictView || b instanceof DictView) {
+            throw JinjaException.unsupported("ordering dict views (Python compares them as sets)");
+        }
         if (a instanceof Tuple ta && b instanceof Tuple tb) {
             return seqOrder(ta.items(), tb.items(), symbol);
         }

@@ -18,8 +18,11 @@ final class Sequences {
     static Object apply(Evaluator ev, String name, Object v, List<Object> args, Map<String, Object> kw) {
         switch (name) {
             case "map" -> {
-                Function<Object, Object> f = mapper(ev, args, kw);
-                return Filters.lazy("generator", () -> mapped(v, f));
+                return Filters.lazy(
+                        "generator",
+                        () -> PyOps.truthy(v)
+                                ? mapped(v, mapper(ev, args, kw))
+                                : List.<Object>of().iterator());
             }
             case "select", "reject", "selectattr", "rejectattr" -> {
                 boolean attr = name.endsWith("attr");
@@ -54,13 +57,15 @@ final class Sequences {
                 String it = v instanceof List
                         ? "list_reverseiterator"
                         : v instanceof Map ? "dict_reversekeyiterator" : "reversed";
-                try {
-                    return Filters.reversedIter(Filters.reversible(v), it);
-                } catch (JinjaException e) {
+                if (v instanceof Py.Iter) {
                     List<Object> items = PyOps.toList(v);
                     java.util.Collections.reverse(items);
                     return items;
                 }
+                if (!PyOps.isIterable(v)) {
+                    throw new JinjaException(JinjaException.Kind.FilterArgumentError, "argument must be iterable");
+                }
+                return Filters.reversedIter(Filters.reversible(v), it);
             }
             case "sort" -> {
                 Object[] a = Args.bind("do_sort", args, kw, "reverse?", "case_sensitive?", "attribute?");
@@ -89,8 +94,13 @@ final class Sequences {
                             "You can only sort by either \"key\" or \"value\"");
                 }
                 int pos = "key".equals(by) ? 0 : 1;
+                if (v instanceof Undefined u) {
+                    throw u.fail();
+                }
                 if (!(v instanceof Map<?, ?> m)) {
-                    throw JinjaException.type("'" + PyOps.typeName(v) + "' object has no attribute 'items'");
+                    throw new JinjaException(
+                            JinjaException.Kind.AttributeError,
+                            "'" + PyOps.typeName(v) + "' object has no attribute 'items'");
                 }
                 List<Object> items = new Py.DictView(cast(m), Py.DictView.View.items).elements();
                 return sorted(
