@@ -79,7 +79,9 @@ public final class Bench {
         Engine.getInstance(); // loads the native library before the first direct JNI call
         JniUtils.setNumThreads(spec.threads());
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("shape", spec.shape());
+        if (spec.checkpoint() == null) {
+            out.put("shape", spec.shape());
+        }
         out.put("workload", spec.workload());
         if (spec.workload().equals("matmul")) {
             out.put("threads", spec.threads());

@@ -86,9 +86,13 @@ class HfChatTemplateTest {
         Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(config));
         Files.writeString(dir.resolve("special_tokens_map.json"), "{\"bos_token\": \"<|endoftext|>\"}");
         List<Message> x = List.of(Message.user("x"));
-        assertEquals("<|endoftext|>|<|im_end|>|x", HfChatTemplate.load(dir).orElseThrow().render(x, false));
+        assertEquals(
+                "<|endoftext|>|<|im_end|>|x",
+                HfChatTemplate.load(dir).orElseThrow().render(x, false));
         config.put("added_tokens_decoder", java.util.Map.of("151643", java.util.Map.of("content", "<|endoftext|>")));
         Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(config));
-        assertEquals("<|im_start|>|<|im_end|>|x", HfChatTemplate.load(dir).orElseThrow().render(x, false));
+        assertEquals(
+                "<|im_start|>|<|im_end|>|x",
+                HfChatTemplate.load(dir).orElseThrow().render(x, false));
     }
 }
