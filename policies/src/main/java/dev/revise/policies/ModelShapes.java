@@ -23,12 +23,14 @@ public final class ModelShapes {
         // the shapes of real checkpoints (random weights): Qwen2.5-0.5B, Qwen3-0.6B, Llama-3.2-1B
         SHAPES.put(
                 "qwen2.5-0.5b",
-                withEps(LlamaConfig.of(151936, 896, 24, 14, 2, 4864, true, 1e6), 1e-6)
+                LlamaConfig.of(151936, 896, 24, 14, 2, 4864, true, 1e6)
+                        .withRmsNormEps(1e-6)
                         .withFamily("qwen2", true, false, false, false, 0)
                         .withMaxPositions(32768));
         SHAPES.put(
                 "qwen3-0.6b",
-                withEps(LlamaConfig.of(151936, 1024, 28, 16, 8, 3072, true, 1e6), 1e-6)
+                LlamaConfig.of(151936, 1024, 28, 16, 8, 3072, true, 1e6)
+                        .withRmsNormEps(1e-6)
                         .withFamily("qwen3", false, false, false, true, 0)
                         .withHeadDim(128)
                         .withMaxPositions(40960));
@@ -41,30 +43,6 @@ public final class ModelShapes {
     }
 
     private ModelShapes() {}
-
-    private static LlamaConfig withEps(LlamaConfig c, double eps) {
-        return new LlamaConfig(
-                c.modelType(),
-                c.vocabSize(),
-                c.hiddenSize(),
-                c.intermediateSize(),
-                c.numHiddenLayers(),
-                c.numAttentionHeads(),
-                c.numKeyValueHeads(),
-                c.headDim(),
-                eps,
-                c.ropeTheta(),
-                c.ropeScaling(),
-                c.tieWordEmbeddings(),
-                c.attentionBias(),
-                c.outputBias(),
-                c.mlpBias(),
-                c.qkNorm(),
-                c.slidingWindow(),
-                c.maxPositionEmbeddings(),
-                c.bosTokenId(),
-                c.eosTokenIds());
-    }
 
     public static List<String> names() {
         return List.copyOf(SHAPES.keySet());

@@ -179,149 +179,124 @@ public record LlamaConfig(
     }
 
     public LlamaConfig withSpecialTokens(int bos, int eos) {
-        return new LlamaConfig(
-                modelType,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numHiddenLayers,
-                numAttentionHeads,
-                numKeyValueHeads,
-                headDim,
-                rmsNormEps,
-                ropeTheta,
-                ropeScaling,
-                tieWordEmbeddings,
-                attentionBias,
-                outputBias,
-                mlpBias,
-                qkNorm,
-                slidingWindow,
-                maxPositionEmbeddings,
-                bos,
-                eos >= 0 ? List.of(eos) : List.of());
+        return with(d -> {
+            d.bosTokenId = bos;
+            d.eosTokenIds = eos >= 0 ? List.of(eos) : List.of();
+        });
     }
 
     public LlamaConfig withMaxPositions(int positions) {
-        return new LlamaConfig(
-                modelType,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numHiddenLayers,
-                numAttentionHeads,
-                numKeyValueHeads,
-                headDim,
-                rmsNormEps,
-                ropeTheta,
-                ropeScaling,
-                tieWordEmbeddings,
-                attentionBias,
-                outputBias,
-                mlpBias,
-                qkNorm,
-                slidingWindow,
-                positions,
-                bosTokenId,
-                eosTokenIds);
+        return with(d -> d.maxPositionEmbeddings = positions);
     }
 
     /** A copy with another family and its family options (for random shapes of Qwen/Mistral layout). */
     public LlamaConfig withFamily(
             String type, boolean qkvBias, boolean oBias, boolean mlpBiasOn, boolean qkNormOn, int window) {
-        return new LlamaConfig(
-                type,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numHiddenLayers,
-                numAttentionHeads,
-                numKeyValueHeads,
-                headDim,
-                rmsNormEps,
-                ropeTheta,
-                ropeScaling,
-                tieWordEmbeddings,
-                qkvBias,
-                oBias,
-                mlpBiasOn,
-                qkNormOn,
-                window,
-                maxPositionEmbeddings,
-                bosTokenId,
-                eosTokenIds);
+        return with(d -> {
+            d.modelType = type;
+            d.attentionBias = qkvBias;
+            d.outputBias = oBias;
+            d.mlpBias = mlpBiasOn;
+            d.qkNorm = qkNormOn;
+            d.slidingWindow = window;
+        });
     }
 
     public LlamaConfig withRope(double theta, RopeScaling scaling) {
-        return new LlamaConfig(
-                modelType,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numHiddenLayers,
-                numAttentionHeads,
-                numKeyValueHeads,
-                headDim,
-                rmsNormEps,
-                theta,
-                scaling,
-                tieWordEmbeddings,
-                attentionBias,
-                outputBias,
-                mlpBias,
-                qkNorm,
-                slidingWindow,
-                maxPositionEmbeddings,
-                bosTokenId,
-                eosTokenIds);
+        return with(d -> {
+            d.ropeTheta = theta;
+            d.ropeScaling = scaling;
+        });
     }
 
     public LlamaConfig withHeadDim(int dim) {
-        return new LlamaConfig(
-                modelType,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numHiddenLayers,
-                numAttentionHeads,
-                numKeyValueHeads,
-                dim,
-                rmsNormEps,
-                ropeTheta,
-                ropeScaling,
-                tieWordEmbeddings,
-                attentionBias,
-                outputBias,
-                mlpBias,
-                qkNorm,
-                slidingWindow,
-                maxPositionEmbeddings,
-                bosTokenId,
-                eosTokenIds);
+        return with(d -> d.headDim = dim);
+    }
+
+    public LlamaConfig withRmsNormEps(double eps) {
+        return with(d -> d.rmsNormEps = eps);
     }
 
     public LlamaConfig withEosTokenIds(List<Integer> ids) {
-        return new LlamaConfig(
-                modelType,
-                vocabSize,
-                hiddenSize,
-                intermediateSize,
-                numHiddenLayers,
-                numAttentionHeads,
-                numKeyValueHeads,
-                headDim,
-                rmsNormEps,
-                ropeTheta,
-                ropeScaling,
-                tieWordEmbeddings,
-                attentionBias,
-                outputBias,
-                mlpBias,
-                qkNorm,
-                slidingWindow,
-                maxPositionEmbeddings,
-                bosTokenId,
-                ids);
+        return with(d -> d.eosTokenIds = ids);
+    }
+
+    /** A copy with the fields {@code change} sets; the canonical constructor checks the result. */
+    private LlamaConfig with(java.util.function.Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
+        return d.build();
+    }
+
+    /** The fields of a config being changed. */
+    private static final class Draft {
+        String modelType;
+        int vocabSize;
+        int hiddenSize;
+        int intermediateSize;
+        int numHiddenLayers;
+        int numAttentionHeads;
+        int numKeyValueHeads;
+        int headDim;
+        double rmsNormEps;
+        double ropeTheta;
+        RopeScaling ropeScaling;
+        boolean tieWordEmbeddings;
+        boolean attentionBias;
+        boolean outputBias;
+        boolean mlpBias;
+        boolean qkNorm;
+        int slidingWindow;
+        int maxPositionEmbeddings;
+        int bosTokenId;
+        List<Integer> eosTokenIds;
+
+        Draft(LlamaConfig c) {
+            modelType = c.modelType;
+            vocabSize = c.vocabSize;
+            hiddenSize = c.hiddenSize;
+            intermediateSize = c.intermediateSize;
+            numHiddenLayers = c.numHiddenLayers;
+            numAttentionHeads = c.numAttentionHeads;
+            numKeyValueHeads = c.numKeyValueHeads;
+            headDim = c.headDim;
+            rmsNormEps = c.rmsNormEps;
+            ropeTheta = c.ropeTheta;
+            ropeScaling = c.ropeScaling;
+            tieWordEmbeddings = c.tieWordEmbeddings;
+            attentionBias = c.attentionBias;
+            outputBias = c.outputBias;
+            mlpBias = c.mlpBias;
+            qkNorm = c.qkNorm;
+            slidingWindow = c.slidingWindow;
+            maxPositionEmbeddings = c.maxPositionEmbeddings;
+            bosTokenId = c.bosTokenId;
+            eosTokenIds = c.eosTokenIds;
+        }
+
+        LlamaConfig build() {
+            return new LlamaConfig(
+                    modelType,
+                    vocabSize,
+                    hiddenSize,
+                    intermediateSize,
+                    numHiddenLayers,
+                    numAttentionHeads,
+                    numKeyValueHeads,
+                    headDim,
+                    rmsNormEps,
+                    ropeTheta,
+                    ropeScaling,
+                    tieWordEmbeddings,
+                    attentionBias,
+                    outputBias,
+                    mlpBias,
+                    qkNorm,
+                    slidingWindow,
+                    maxPositionEmbeddings,
+                    bosTokenId,
+                    eosTokenIds);
+        }
     }
 
     /** Reads {@code config.json}; errors name the file, the key and the value. */
