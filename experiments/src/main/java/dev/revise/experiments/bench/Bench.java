@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
 
 /**
  * Throughput of the policy on named shapes with random weights: one warm-up run, then the median
- * of {@code reps} timed runs. The workloads mirror {@code shared/bench/torch_peer.py}:
+ * of {@code reps} timed runs. The workloads (the same as the transformers peer scripts the developers compare with):
  *
  * <ul>
  *   <li>{@code train}: forward, token log-prob policy-gradient loss, backward, AdamW; tokens/s =
