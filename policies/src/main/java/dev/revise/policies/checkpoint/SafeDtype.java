@@ -39,39 +39,6 @@ public enum SafeDtype {
         return Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
     }
 
-    /** Converts {@code count} little-endian elements of this type to a native-order float32 direct buffer. */
-    ByteBuffer toFloat32(ByteBuffer raw, int count) {
-        raw.order(ByteOrder.LITTLE_ENDIAN);
-        if (this == F32 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            return raw.order(ByteOrder.nativeOrder());
-        }
-        ByteBuffer out = ByteBuffer.allocateDirect(count * 4).order(ByteOrder.nativeOrder());
-        switch (this) {
-            case F32 -> {
-                for (int i = 0; i < count; i++) {
-                    out.putFloat(i * 4, raw.getFloat(i * 4));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    out.putFloat(i * 4, Float.intBitsToFloat((raw.getShort(i * 2) & 0xFFFF) << 16));
-                }
-            }
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    out.putFloat(i * 4, halfToFloat(raw.getShort(i * 2)));
-                }
-            }
-            case F64 -> {
-                for (int i = 0; i < count; i++) {
-                    out.putFloat(i * 4, (float) raw.getDouble(i * 8));
-                }
-            }
-            default -> throw new IllegalStateException(this + " is not a float type");
-        }
-        return out;
-    }
-
     /**
      * Appends {@code count} little-endian elements of this type from {@code raw} (read from its
      * position) to {@code out} as native-order float32, advancing both.

@@ -206,14 +206,9 @@ public final class SafetensorsFile implements AutoCloseable {
         if (outBytes > Integer.MAX_VALUE) {
             throw new CheckpointException(path + ": tensor '" + name + "' is larger than 2 GB as float32");
         }
-        ByteBuffer raw = ByteBuffer.allocateDirect((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
-        try {
-            readFully(channel, raw, dataStart + e.begin());
-        } catch (IOException ex) {
-            throw new CheckpointException(path + ": tensor '" + name + "': read failed: " + ex.getMessage(), ex);
-        }
-        raw.flip();
-        return e.dtype().toFloat32(raw, (int) e.elementCount());
+        ByteBuffer out = ByteBuffer.allocateDirect((int) outBytes).order(ByteOrder.nativeOrder());
+        readInto(name, out, ByteBuffer.allocateDirect((int) Math.min(CHUNK_BYTES, Math.max(8, e.end() - e.begin()))));
+        return out;
     }
 
     /** Bytes read from the file per chunk by {@link #readInto}: bounds the staging memory of any tensor. */
@@ -224,7 +219,7 @@ public final class SafetensorsFile implements AutoCloseable {
      * exactly {@code 4 * elements} bytes remaining, e.g. a view of a tensor's own memory), through a
      * reusable staging buffer of {@link #CHUNK_BYTES}: nothing the size of the tensor is allocated.
      *
-     * @param staging a direct buffer of at least {@link #CHUNK_BYTES} bytes, reused across calls
+     * @param staging a direct buffer of at least 8 bytes (chunks are at most {@link #CHUNK_BYTES}), reused
      */
     public void readInto(String name, ByteBuffer dest, ByteBuffer staging) {
         Entry e = entry(name);
@@ -238,7 +233,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         ByteBuffer out = dest.duplicate().order(ByteOrder.nativeOrder());
         int width = e.dtype().bytes();
-        long chunk = (CHUNK_BYTES / 8) * 8L; // a whole number of elements of any width
+        long chunk = (Math.min(CHUNK_BYTES, staging.capacity()) / 8) * 8L; // whole elements of any width
         for (long at = e.begin(); at < e.end(); at += chunk) {
             int n = (int) Math.min(chunk, e.end() - at);
             staging.clear().limit(n);
