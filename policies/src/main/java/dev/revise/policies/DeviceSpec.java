@@ -13,14 +13,13 @@ import ai.djl.engine.Engine;
 public record DeviceSpec(String device, String dtype) {
     public DeviceSpec {
         if (!device.equals("cpu") && !device.matches("cuda(:\\d+)?")) {
-            throw new IllegalArgumentException("policy.device must be cpu, cuda or cuda:N, got '" + device + "'");
+            throw new IllegalArgumentException("run.device must be cpu, cuda or cuda:N, got '" + device + "'");
         }
         if (!dtype.equals("float32") && !dtype.equals("float16") && !dtype.equals("bfloat16")) {
-            throw new IllegalArgumentException(
-                    "policy.dtype must be float32, float16 or bfloat16, got '" + dtype + "'");
+            throw new IllegalArgumentException("run.dtype must be float32, float16 or bfloat16, got '" + dtype + "'");
         }
         if (device.equals("cpu") && !dtype.equals("float32")) {
-            throw new IllegalArgumentException("policy.dtype " + dtype + " is refused on cpu: the CPU build of libtorch"
+            throw new IllegalArgumentException("run.dtype " + dtype + " is refused on cpu: the CPU build of libtorch"
                     + " aborts on bfloat16 and runs float16 matmuls slower than float32; use float32 or a cuda device");
         }
     }

@@ -266,6 +266,21 @@ public final class ConfigTree {
         return node(path) != null;
     }
 
+    /** Whether the value at {@code path} equals the built-in default's (both absent or null counts). */
+    public boolean isDefault(String path) {
+        JsonNode mine = node(path);
+        JsonNode theirs = DEFAULTS.node(path);
+        if (mine == null || theirs == null) {
+            return mine == theirs;
+        }
+        if (mine.isNumber() && theirs.isNumber()) {
+            return mine.asDouble() == theirs.asDouble(); // 0.2 in a file equals the default's 0.2; 1 equals 1.0
+        }
+        return mine.equals(theirs);
+    }
+
+    private static final ConfigTree DEFAULTS = defaults();
+
     public int integer(String path, long min, long max) {
         JsonNode n = require(path);
         if (!n.isIntegralNumber() || !n.canConvertToLong()) {

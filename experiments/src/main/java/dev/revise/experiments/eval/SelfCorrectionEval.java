@@ -6,7 +6,7 @@ import dev.revise.envs.FeedbackMode;
 import dev.revise.experiments.config.ConfigTree;
 import dev.revise.experiments.report.EvalJson;
 import dev.revise.experiments.tasks.TaskSetup;
-import dev.revise.experiments.train.Algorithms;
+import dev.revise.experiments.train.AlgorithmSpec;
 import dev.revise.experiments.train.Checkpoints;
 import dev.revise.experiments.train.PolicyFactory;
 import dev.revise.policies.LlamaPolicy;
@@ -64,7 +64,7 @@ public final class SelfCorrectionEval {
                 LlamaPolicy policy = new PolicyFactory(c).build(root)) {
             SamplingParams sampling = (q.temperature() == 0
                             ? SamplingParams.greedy(env.maxTokensPerTurn())
-                            : Algorithms.sampling(c, env.maxTokensPerTurn(), java.util.Set.of())
+                            : AlgorithmSpec.sampling(c, env.maxTokensPerTurn(), java.util.Set.of())
                                     .withTemperature(q.temperature()))
                     .withStopTokenIds(policy.stopTokenIds());
             // 1. K-turn episodes, `samples` per problem

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.experiments.config.ConfigTree;
 import dev.revise.experiments.ray.RolloutActor;
 import dev.revise.experiments.ray.WorkerResources;
-import dev.revise.experiments.train.Algorithms;
+import dev.revise.experiments.train.AlgorithmSpec;
 import dev.revise.policies.DeviceSpec;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
@@ -74,8 +74,9 @@ public final class RaySweep {
                 Sweep.Child c = queue.poll();
                 totals.put(
                         c,
-                        Algorithms.totalSteps(
-                                ConfigTree.resolve(c.config(), c.run().overrides())));
+                        AlgorithmSpec.read(
+                                        ConfigTree.resolve(c.config(), c.run().overrides()))
+                                .updates());
                 running.put(submit(c, resources), c);
             }
             WaitResult<String> ready = Ray.wait(new ArrayList<>(running.keySet()), 1, PROGRESS_EVERY_MS);

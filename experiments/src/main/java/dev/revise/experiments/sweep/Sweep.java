@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.revise.experiments.config.ConfigTree;
-import dev.revise.experiments.train.Algorithms;
+import dev.revise.experiments.train.AlgorithmSpec;
 import dev.revise.experiments.train.Checkpoints;
 import dev.revise.experiments.train.TrainingRun;
 import java.io.IOException;
@@ -220,7 +220,8 @@ public final class Sweep {
         Path latest = latest(r);
         return latest != null
                 && Checkpoints.trainerState(latest).step()
-                        >= Algorithms.totalSteps(ConfigTree.resolve(config, r.overrides()));
+                        >= AlgorithmSpec.read(ConfigTree.resolve(config, r.overrides()))
+                                .updates();
     }
 
     /** The run's latest complete checkpoint, or null when there is none. */

@@ -53,7 +53,7 @@ public final class Evaluation {
         }
         this.tasks = taskSetup.evalTasks(dataset, c.integer("eval.problems", 1, 1 << 24));
         double temperature = c.number("eval.temperature", 0, 100);
-        SamplingParams p = Algorithms.sampling(c, env.maxTokensPerTurn(), policy.stopTokenIds());
+        SamplingParams p = AlgorithmSpec.sampling(c, env.maxTokensPerTurn(), policy.stopTokenIds());
         this.sampling = temperature == 0
                 ? SamplingParams.greedy(env.maxTokensPerTurn()).withStopTokenIds(p.stopTokenIds())
                 : p.withTemperature(temperature);

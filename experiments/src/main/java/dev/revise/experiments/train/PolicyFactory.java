@@ -53,10 +53,28 @@ public final class PolicyFactory {
         return randomShape(tokenizerForShape());
     }
 
+    /** A policy for inference (rollouts, the frozen reference, evaluation): weights in {@code run.dtype}. */
     public LlamaPolicy build(NDManager root) {
+        return build(root, device());
+    }
+
+    /**
+     * The policy being trained: float32 weights whatever {@code run.dtype} says, since AdamW's updates
+     * of a few 1e-6 vanish below bfloat16's and float16's rounding.
+     */
+    public LlamaPolicy buildTrained(NDManager root) {
+        return build(root, trainedDevice());
+    }
+
+    /** {@code run.device} with float32 weights: the trained policy's. */
+    public DeviceSpec trainedDevice() {
+        return new DeviceSpec(device().device(), "float32");
+    }
+
+    private LlamaPolicy build(NDManager root, DeviceSpec device) {
         Path dir = checkpoint();
         if (dir != null) {
-            LlamaPolicy loaded = LlamaPolicy.load(dir, root, device());
+            LlamaPolicy loaded = LlamaPolicy.load(dir, root, device);
             String format = config.choice("policy.chat_format", "plain", "chatml", "model");
             Map<String, Object> args = templateArgs();
             if (format.equals("model")) {
@@ -76,7 +94,7 @@ public final class PolicyFactory {
         String format = config.choice("policy.chat_format", "plain", "chatml");
         refuseArgs(templateArgs(), format);
         return new LlamaPolicy(
-                LlamaModel.random(shape, root, device().toDevice(), device().dataType(), config.longValue("run.seed")),
+                LlamaModel.random(shape, root, device.toDevice(), device.dataType(), config.longValue("run.seed")),
                 tokenizer,
                 null,
                 chat(format));

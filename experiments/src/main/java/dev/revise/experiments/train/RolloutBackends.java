@@ -34,13 +34,13 @@ import java.util.List;
 final class RolloutBackends {
     private RolloutBackends() {}
 
-    static RolloutSource create(ConfigTree c, LlamaPolicy policy, EnvironmentConfig env, TaskSetup taskSetup) {
+    static RolloutSource create(
+            ConfigTree c, JsonNode rewards, LlamaPolicy policy, EnvironmentConfig env, TaskSetup taskSetup) {
         String backend = c.choice("rollout.backend", "ray", "local");
         int workers = c.integer("rollout.workers", 1, 4096);
         int perUnit = c.integer("rollout.tasks_per_unit", 1, 1 << 20);
         int retries = c.integer("rollout.max_retries", 0, 1000);
         int maxBatch = c.integer("rollout.max_batch", 1, 1 << 20);
-        JsonNode rewards = Algorithms.rolloutRewards(c);
         if (backend.equals("local")) {
             return new LocalRolloutSource(
                     i -> new RolloutWorker(

@@ -56,8 +56,8 @@ public final class TrainingRun {
     /** Resolves and builds everything a run needs without training: the {@code --dry-run} check. */
     public static List<String> validate(ConfigTree c) {
         List<String> facts = new ArrayList<>();
-        String algorithm = Algorithms.name(c);
-        facts.add("algorithm " + algorithm + ", " + Algorithms.totalSteps(c) + " updates");
+        AlgorithmSpec spec = AlgorithmSpec.read(c);
+        facts.add("algorithm " + spec.name().configName + ", " + spec.updates() + " updates");
         PolicyFactory policies = new PolicyFactory(c);
         policies.device();
         LlamaConfig arch = policies.architecture();
@@ -82,9 +82,6 @@ public final class TrainingRun {
             tasks.syntheticTask();
         }
         facts.add("env " + env.turns() + " turns, feedback " + env.feedback().configName());
-        Algorithms.sampling(c, env.maxTokensPerTurn(), java.util.Set.copyOf(arch.eosTokenIds()));
-        Algorithms.optimizer(c);
-        Algorithms.rolloutRewards(c);
         c.choice("rollout.backend", "ray", "local");
         c.integer("rollout.workers", 1, 4096);
         c.integer("eval.every", 0, Integer.MAX_VALUE);
@@ -118,7 +115,8 @@ public final class TrainingRun {
     private Map<String, Double> train() throws IOException {
         Checkpoints checkpoints = new Checkpoints(runDir, config.integer("checkpoint.keep_last", 1, 1 << 20));
         Path resumeFrom = prepareDirectory(checkpoints);
-        long total = Algorithms.totalSteps(config);
+        AlgorithmSpec spec = AlgorithmSpec.read(config);
+        long total = spec.updates();
         int evalEvery = config.integer("eval.every", 0, Integer.MAX_VALUE);
         int checkpointEvery = config.integer("checkpoint.every", 0, Integer.MAX_VALUE);
         int maxNonFinite = config.integer("run.max_nonfinite_steps", 1, Integer.MAX_VALUE);
@@ -126,18 +124,18 @@ public final class TrainingRun {
         TaskSetup taskSetup = new TaskSetup(config);
         Map<String, Double> last = Map.of();
         try (NDManager root = NDManager.newBaseManager();
-                LlamaPolicy policy = policies.build(root);
-                LlamaPolicy reference = Algorithms.needsReference(config) ? policies.build(root) : null) {
+                LlamaPolicy policy = policies.buildTrained(root);
+                LlamaPolicy reference = spec.needsReference() ? policies.build(root) : null) {
             EnvironmentConfig env = taskSetup.environment();
             TaskSource tasks = taskSetup.trainSource();
-            SamplingParams sampling = Algorithms.sampling(config, env.maxTokensPerTurn(), policy.stopTokenIds());
+            SamplingParams sampling = AlgorithmSpec.sampling(config, env.maxTokensPerTurn(), policy.stopTokenIds());
             Evaluation evaluation = new Evaluation(config, taskSetup, policy);
-            try (RolloutSource rollouts = Algorithms.needsRollouts(config)
+            try (RolloutSource rollouts = spec.needsRollouts()
                     ? RolloutBackends.create(
-                            config, Algorithms.samplesFromBase(config) ? reference : policy, env, taskSetup)
+                            config, spec.rolloutRewards(), spec.samplesFromBase() ? reference : policy, env, taskSetup)
                     : null) {
-                Algorithms.Built built =
-                        Algorithms.build(config, policy, reference, tasks, rollouts, taskSetup, sampling);
+                AlgorithmSpec.Built built =
+                        spec.build(new AlgorithmSpec.Wiring(policy, reference, tasks, rollouts, taskSetup, sampling));
                 try {
                     int nonFinite = 0;
                     if (resumeFrom != null) {
@@ -242,7 +240,8 @@ public final class TrainingRun {
         return diff;
     }
 
-    private int restore(Path checkpoint, LlamaPolicy policy, Algorithms.Built built, TaskSource tasks, NDManager root)
+    private int restore(
+            Path checkpoint, LlamaPolicy policy, AlgorithmSpec.Built built, TaskSource tasks, NDManager root)
             throws IOException {
         Checkpoints.TrainerState state = Checkpoints.trainerState(checkpoint);
         LlamaConfig saved = LlamaConfig.read(checkpoint.resolve("config.json"));
@@ -251,7 +250,7 @@ public final class TrainingRun {
                     + " config's policy: " + saved + " vs " + policy.config());
         }
         try (LlamaPolicy weights = LlamaPolicy.load(
-                checkpoint, Checkpoints.trainingWeights(checkpoint), root, new PolicyFactory(config).device())) {
+                checkpoint, Checkpoints.trainingWeights(checkpoint), root, new PolicyFactory(config).trainedDevice())) {
             policy.restore(weights.snapshot(), state.policyVersion());
         }
         Checkpoints.restoreLearners(checkpoint, built.states(), state, policy.manager());
@@ -266,7 +265,7 @@ public final class TrainingRun {
     }
 
     private static Checkpoints.TrainerState trainerState(
-            Algorithms.Built built, TaskSource tasks, LlamaPolicy policy, int nonFinite) {
+            AlgorithmSpec.Built built, TaskSource tasks, LlamaPolicy policy, int nonFinite) {
         Map<String, Map<String, Long>> counters = new LinkedHashMap<>();
         for (Map.Entry<String, LearnerState> e : built.states().entrySet()) {
             counters.put(e.getKey(), e.getValue().counters());

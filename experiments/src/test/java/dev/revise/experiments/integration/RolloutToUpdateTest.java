@@ -73,14 +73,16 @@ class RolloutToUpdateTest {
                         new GrpoLearner.Config(
                                 GrpoLearner.AdvantageMode.LEAVE_ONE_OUT,
                                 0.0,
-                                GrpoLearner.Clip.standard(),
+                                false,
+                                dev.revise.rl.math.Clip.standard(),
                                 PolicyLosses.Aggregation.TOKEN_MEAN,
                                 1f,
                                 new GrpoLearner.Kl(KlEstimators.Estimator.K3, new double[] {1.0, 0.01}),
                                 0.0,
-                                false,
-                                4,
-                                new GrpoLearner.Optimizer(LearningRateSchedule.constant(1e-3), AdamW.Config.defaults()),
+                                GrpoLearner.Passes.single(4),
+                                0,
+                                new dev.revise.rl.learn.PolicyOptimizer.Config(
+                                        LearningRateSchedule.constant(1e-3), AdamW.Config.defaults()),
                                 1.0))) {
             RolloutWorker worker = new RolloutWorker(
                     new SelfCorrectionEnvironment(env, new SyntheticVerifier()),

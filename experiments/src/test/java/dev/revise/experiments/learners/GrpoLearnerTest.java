@@ -21,6 +21,8 @@ import dev.revise.rl.Turn;
 import dev.revise.rl.Verdict;
 import dev.revise.rl.learn.GrpoLearner;
 import dev.revise.rl.learn.MetricNames;
+import dev.revise.rl.learn.PolicyOptimizer;
+import dev.revise.rl.math.Clip;
 import dev.revise.rl.math.KlEstimators;
 import dev.revise.rl.math.PolicyLosses.Aggregation;
 import dev.revise.rl.rollout.Rollout;
@@ -93,14 +95,15 @@ class GrpoLearnerTest {
         return new GrpoLearner.Config(
                 GrpoLearner.AdvantageMode.GROUP_STD,
                 1.0,
-                GrpoLearner.Clip.higher(),
+                false,
+                Clip.higher(),
                 Aggregation.TOKEN_MEAN,
                 1f,
                 new GrpoLearner.Kl(KlEstimators.Estimator.K3, new double[] {0.1, klCoefficient}),
                 entropy,
-                false,
-                microBatchRows,
-                new GrpoLearner.Optimizer(
+                GrpoLearner.Passes.single(microBatchRows),
+                0,
+                new PolicyOptimizer.Config(
                         LearningRateSchedule.constant(1e-2), new AdamW.Config(0.9, 0.99, 1e-8, 0.0, 1.0)),
                 temperature);
     }
@@ -174,18 +177,8 @@ class GrpoLearnerTest {
                 LlamaPolicy p = policy(root, 2);
                 LlamaPolicy ref = policy(root, 3)) {
             GrpoLearner.Config c = config(0, 0.05, 0);
-            GrpoLearner.Config exact = new GrpoLearner.Config(
-                    c.advantage(),
-                    c.turnDiscount(),
-                    c.clip(),
-                    c.aggregation(),
-                    c.lengthNormalizer(),
-                    new GrpoLearner.Kl(KlEstimators.Estimator.EXACT, new double[] {0.1, 0.05}),
-                    0.0,
-                    false,
-                    0,
-                    c.optimizer(),
-                    1.0);
+            GrpoLearner.Config exact =
+                    c.withKl(new GrpoLearner.Kl(KlEstimators.Estimator.EXACT, new double[] {0.1, 0.05}));
             List<Rollout> batch = rollouts(2, 3, 11);
             double expected = 0;
             double count = 0;
@@ -234,18 +227,8 @@ class GrpoLearnerTest {
                 LlamaPolicy p = policy(root, 2);
                 LlamaPolicy ref = policy(root, 3)) {
             GrpoLearner.Config c = config(0, 0.05, 0);
-            java.util.function.DoubleFunction<GrpoLearner.Config> withTarget = target -> new GrpoLearner.Config(
-                    c.advantage(),
-                    c.turnDiscount(),
-                    c.clip(),
-                    c.aggregation(),
-                    c.lengthNormalizer(),
-                    new GrpoLearner.Kl(KlEstimators.Estimator.K1, new double[] {0.1}, true, target, 6),
-                    0.0,
-                    false,
-                    0,
-                    c.optimizer(),
-                    1.0);
+            java.util.function.DoubleFunction<GrpoLearner.Config> withTarget = target ->
+                    c.withKl(new GrpoLearner.Kl(KlEstimators.Estimator.K1, new double[] {0.1}, true, target, 6));
             List<Rollout> same = new ArrayList<>();
             for (Rollout r : rollouts(2, 3, 13)) {
                 same.add(r.withRewards(new RewardBreakdown(new double[] {1, 1}, Map.of())));
@@ -285,18 +268,7 @@ class GrpoLearnerTest {
                     new RewardBreakdown(ones, Map.of())));
         }
         GrpoLearner.Config c = config(0, 0, 0);
-        GrpoLearner.Config filtering = new GrpoLearner.Config(
-                c.advantage(),
-                c.turnDiscount(),
-                c.clip(),
-                c.aggregation(),
-                c.lengthNormalizer(),
-                GrpoLearner.Kl.none(),
-                0,
-                true,
-                0,
-                c.optimizer(),
-                1.0);
+        GrpoLearner.Config filtering = c.withKl(GrpoLearner.Kl.none()).withFilterZeroVarianceGroups(true);
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy p = policy(root, 3);
                 GrpoLearner learner = new GrpoLearner(p, null, filtering)) {

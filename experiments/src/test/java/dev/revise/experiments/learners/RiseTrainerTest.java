@@ -10,6 +10,7 @@ import dev.revise.envs.SelfCorrectionEnvironment;
 import dev.revise.envs.synthetic.SyntheticVerifier;
 import dev.revise.envs.tasks.ShuffledTaskSource;
 import dev.revise.policies.LlamaPolicy;
+import dev.revise.rewards.RewardPresets;
 import dev.revise.rl.Completion;
 import dev.revise.rl.FinishReason;
 import dev.revise.rl.Generator;
@@ -17,6 +18,7 @@ import dev.revise.rl.Prompt;
 import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.SamplingParams;
 import dev.revise.rl.Task;
+import dev.revise.rl.learn.PolicyOptimizer;
 import dev.revise.rl.learn.RiseTrainer;
 import dev.revise.rl.learn.SftLearner;
 import dev.revise.rl.rollout.LocalRolloutSource;
@@ -51,11 +53,23 @@ class RiseTrainerTest {
     }
 
     static double examples(RiseTrainer.Selection selection) {
+        return iteration(selection, true, RewardPresets.rise(), 4).get("rise/examples");
+    }
+
+    static Map<String, Double> iteration(
+            RiseTrainer.Selection selection,
+            boolean trainAllWrong,
+            dev.revise.rl.RewardFunction reward,
+            int candidates) {
         List<Task> tasks = List.of(new Task("a", "Q1:", "1"), new Task("b", "Q2:", "2"), new Task("c", "Q0:", "0"));
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy p = GrpoLearnerTest.policy(root, 1);
                 SftLearner sft = new SftLearner(
-                        p, new SftLearner.Config(0, LearningRateSchedule.constant(1e-3), AdamW.Config.defaults()))) {
+                        p,
+                        new SftLearner.Config(
+                                0,
+                                new PolicyOptimizer.Config(
+                                        LearningRateSchedule.constant(1e-3), AdamW.Config.defaults())))) {
             EnvironmentConfig env = new EnvironmentConfig(
                     3, "{prompt}", FeedbackMode.ORACLE, "|", "|", EnvironmentConfig.DEFAULT_HINT, 0, 0, 4);
             Generator gen = digits(p);
@@ -71,15 +85,17 @@ class RiseTrainerTest {
                     3,
                     0)) {
                 RiseTrainer rise = new RiseTrainer(
-                        new RiseTrainer.Config(1, 3, 4, 0.4, selection, 1, 4, SamplingParams.sample(4), 7),
+                        new RiseTrainer.Config(
+                                1, 3, candidates, 0.4, selection, 1, 4, trainAllWrong, SamplingParams.sample(4), 7),
                         new ShuffledTaskSource(tasks, 1, false),
                         rollouts,
                         gen,
                         new SyntheticVerifier(),
+                        reward,
                         sft);
                 Map<String, Double> stats = rise.runIteration();
                 assertTrue(rise.done());
-                return stats.get("rise/examples");
+                return stats;
             }
         }
     }
@@ -93,5 +109,32 @@ class RiseTrainerTest {
         assertEquals(0, all % 4, "ALL keeps every one of the 4 candidates of each prefix");
         assertEquals(all / 4, best, "BEST keeps one candidate per prefix");
         assertTrue(success <= all && better <= all && success > 0, all + " " + better + " " + success);
+    }
+
+    /** Before: BEST trained at full weight on a candidate of prefixes whose candidates were all wrong. */
+    @Test
+    void prefixesWithOnlyWrongCandidatesCarryNoWeightUnlessAsked() {
+        Map<String, Double> dropped = iteration(RiseTrainer.Selection.BEST, false, RewardPresets.rise(), 1);
+        Map<String, Double> kept = iteration(RiseTrainer.Selection.BEST, true, RewardPresets.rise(), 1);
+        double allWrong = dropped.get("rise/all_wrong_prefix_fraction");
+        assertTrue(allWrong > 0 && allWrong < 1, "the random digits leave some prefixes all wrong: " + allWrong);
+        assertEquals(allWrong, kept.get("rise/all_wrong_prefix_fraction"));
+        // BEST keeps one candidate per prefix; without the all-wrong ones, a (1 - fraction) share of them
+        assertEquals(kept.get("rise/examples") * (1 - allWrong), dropped.get("rise/examples"), 1e-9);
+    }
+
+    /** Before: RISE scored candidates with the verifier's credit, whatever the run's reward said. */
+    @Test
+    void candidatesAreScoredByTheRewardFunction() {
+        // a reward that is the same for every attempt: no candidate beats the on-policy attempt
+        dev.revise.rl.RewardFunction flat = t -> {
+            double[] v = new double[t.size()];
+            java.util.Arrays.fill(v, 0.5);
+            return new RewardBreakdown(v, Map.of());
+        };
+        assertEquals(0.0, iteration(RiseTrainer.Selection.BETTER, true, flat, 4).get("rise/examples"));
+        assertTrue(iteration(RiseTrainer.Selection.BETTER, true, RewardPresets.rise(), 4)
+                        .get("rise/examples")
+                > 0);
     }
 }

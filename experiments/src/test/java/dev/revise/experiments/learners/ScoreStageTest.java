@@ -24,14 +24,16 @@ class ScoreStageTest {
         return new GrpoLearner.Config(
                 GrpoLearner.AdvantageMode.LEAVE_ONE_OUT,
                 0.0,
-                GrpoLearner.Clip.standard(),
+                false,
+                dev.revise.rl.math.Clip.standard(),
                 Aggregation.TOKEN_MEAN,
                 1f,
                 new GrpoLearner.Kl(KlEstimators.Estimator.K3, new double[] {klTurn1, 0}),
                 0.0,
-                false,
+                GrpoLearner.Passes.single(0),
                 0,
-                new GrpoLearner.Optimizer(LearningRateSchedule.constant(1e-3), new AdamW.Config(0.9, 0.99, 1e-8, 0, 0)),
+                new dev.revise.rl.learn.PolicyOptimizer.Config(
+                        LearningRateSchedule.constant(1e-3), new AdamW.Config(0.9, 0.99, 1e-8, 0, 0)),
                 1.0);
     }
 

@@ -36,7 +36,10 @@ class SftLearnerTest {
     }
 
     static SftLearner.Config config(int micro) {
-        return new SftLearner.Config(micro, LearningRateSchedule.constant(3e-3), AdamW.Config.defaults());
+        return new SftLearner.Config(
+                micro,
+                new dev.revise.rl.learn.PolicyOptimizer.Config(
+                        LearningRateSchedule.constant(3e-3), AdamW.Config.defaults()));
     }
 
     @Test

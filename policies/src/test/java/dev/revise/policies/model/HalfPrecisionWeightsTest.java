@@ -63,7 +63,7 @@ class HalfPrecisionWeightsTest {
     void halfPrecisionOnCpuIsRefusedAsAConfigChoice() {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> new DeviceSpec("cpu", "bfloat16"));
-        assertEquals(true, e.getMessage().contains("policy.dtype bfloat16 is refused on cpu"));
+        assertEquals(true, e.getMessage().contains("run.dtype bfloat16 is refused on cpu"));
         assertThrows(IllegalArgumentException.class, () -> new DeviceSpec("gpu", "float32"));
         assertEquals(DataType.BFLOAT16, new DeviceSpec("cuda:1", "bfloat16").dataType());
     }

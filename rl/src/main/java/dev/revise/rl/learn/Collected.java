@@ -7,7 +7,9 @@ import dev.revise.rl.rollout.Rollout;
 import dev.revise.rl.rollout.RolloutRequest;
 import dev.revise.rl.rollout.RolloutSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** One update's rollouts: the next {@code tasks} tasks x {@code groupSize} samples, and how long they took. */
 record Collected(List<Task> tasks, List<Rollout> rollouts, double seconds) {
@@ -20,11 +22,22 @@ record Collected(List<Task> tasks, List<Rollout> rollouts, double seconds) {
             long step,
             SamplingParams sampling) {
         List<Task> batch = new ArrayList<>(tasks);
+        Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < tasks; i++) {
-            batch.add(source.next());
+            batch.add(distinct(source.next(), seen));
         }
         long started = System.nanoTime();
         List<Rollout> out = rollouts.collect(new RolloutRequest(batch, groupSize, rootSeed, step, sampling));
         return new Collected(batch, out, (System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * A task served again within one batch (a small dataset wrapping around) becomes its own group
+     * with its own seeds: its id gets the occurrence, {@code id~2}. Group ids and rollout seeds derive
+     * from the id, so the copies would otherwise merge into one group of identical samples.
+     */
+    static Task distinct(Task t, Map<String, Integer> seen) {
+        int n = seen.merge(t.id(), 1, Integer::sum);
+        return n == 1 ? t : new Task(t.id() + "~" + n, t.prompt(), t.answer(), t.metadata());
     }
 }

@@ -50,6 +50,11 @@ public final class CorrectionSftTrainer implements Trainer {
                         "train.steps, train.tasks_per_step and train.group_size must be >= 1");
             }
         }
+
+        /** The same settings sampling with {@code s} (e.g. with the policy's stop tokens). */
+        public Config withSampling(SamplingParams s) {
+            return new Config(mode, steps, tasksPerStep, groupSize, s, rootSeed);
+        }
     }
 
     private final Config config;

@@ -6,43 +6,51 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.revise.rl.Policy;
+import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.ScoreOptions;
+import dev.revise.rl.TokenBatch;
 import dev.revise.rl.TokenScores;
 import dev.revise.rl.math.Advantages;
+import dev.revise.rl.math.Clip;
 import dev.revise.rl.math.KlEstimators;
 import dev.revise.rl.math.PolicyLosses;
 import dev.revise.rl.math.PolicyLosses.Aggregation;
+import dev.revise.rl.math.PolicyLosses.SurrogateStats;
 import dev.revise.rl.rollout.Rollout;
-import dev.revise.rl.train.AdamW;
-import dev.revise.rl.train.LearningRateSchedule;
 import dev.revise.rl.train.Scopes;
 import dev.revise.rl.train.TensorConstants;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * GRPO (Shao et al. 2024, DeepSeekMath, arXiv 2402.03300) with the Dr. GRPO (arXiv 2503.20783)
- * and DAPO (arXiv 2503.14476) options, over multi-turn trajectories.
+ * and DAPO (arXiv 2503.14476) options, over multi-turn trajectories; RLOO and REINFORCE are its
+ * advantage modes.
  *
  * <pre>
- *   J(theta) = E[ agg_t ( min(rho_t A_t, clip(rho_t, 1 - eps_low, 1 + eps_high) A_t)
+ *   J(theta) = E[ agg_t ( w_t min(rho_t A_t, clip(rho_t, 1 - eps_low, 1 + eps_high) A_t)
  *                         - beta_turn(t) KL_t(pi_theta || pi_ref) + c_H H_t ) ]
  *   rho_t = pi_theta(y_t | ...) / pi_old(y_t | ...)
+ *   w_t   = min(pi_old / pi_sampler, C) with grpo.rollout_is_cap = C (truncated importance
+ *           sampling of the rollout/learner mismatch), else 1
  *   A_t   = advantage of the turn that generated token t: per-turn returns G_k = sum_j gamma^(j-k) r_j,
  *           made group-relative among the G samples of the task that reached turn k:
  *           (G_k - mean) / (std + eps) (GRPO), G_k - mean (Dr. GRPO), leave-one-out (RLOO),
  *           or G_k - batch mean (REINFORCE with a baseline)
  * </pre>
  *
- * Options: clip-higher (eps_high > eps_low), dual clip, the three loss aggregations of
- * {@link Aggregation}, per-turn KL coefficients with k1/k2/k3 estimators in the loss, an entropy
- * bonus, and DAPO's filtering of groups whose rewards are all equal. Old log-probs are recomputed
- * with the training forward pass (no gradient) so the first ratio is exactly 1 even when the
- * sampler's numerics differ. Log-probs, KL and entropy are those of softmax(logits / T) for the
- * rollouts' sampling temperature T, as in verl and OpenRLHF. The policy's entropy is always
- * reported; it enters the loss only with a non-zero coefficient.
+ * Each update takes {@code epochs x miniBatches} optimizer steps on the batch (TRL's
+ * num_iterations x steps_per_generation, verl's ppo_epochs x mini-batches). pi_old is the policy
+ * before the update, scored once without gradient, so the first step's ratio is exactly 1; with
+ * one step per batch the ratio stays 1 and clipping cannot act. Options: clip-higher
+ * (eps_high > eps_low), dual clip, the three loss aggregations of {@link Aggregation}, per-turn KL
+ * coefficients with k2/k3/exact estimators in the loss or k1 in the reward, an entropy bonus, and
+ * DAPO's filtering of groups whose returns are equal at every turn. Log-probs, KL and entropy are
+ * those of softmax(logits / T) for the rollouts' sampling temperature T, as in verl and OpenRLHF.
+ * The policy's entropy and the sampler/learner log-prob mismatch are always reported.
  */
 public final class GrpoLearner implements Learner {
 
@@ -52,18 +60,6 @@ public final class GrpoLearner implements Learner {
         GROUP,
         LEAVE_ONE_OUT,
         BATCH_MEAN
-    }
-
-    /** Clipping of the importance ratio; dualClip 0 disables the dual clip. */
-    public record Clip(float epsLow, float epsHigh, float dualClip) {
-        public static Clip standard() {
-            return new Clip(0.2f, 0.2f, 0f);
-        }
-
-        /** DAPO's clip-higher. */
-        public static Clip higher() {
-            return new Clip(0.2f, 0.28f, 0f);
-        }
     }
 
     /**
@@ -86,6 +82,11 @@ public final class GrpoLearner implements Learner {
             if (inReward && estimator == KlEstimators.Estimator.EXACT) {
                 throw new IllegalArgumentException("the exact KL is a loss term; in the reward the KL is k1");
             }
+            if (!inReward && estimator == KlEstimators.Estimator.K1 && anyNonZero(perTurn)) {
+                // E_pi[grad (log pi - log pi_ref)] = E_pi[grad log pi] = 0: the term would only add noise
+                throw new IllegalArgumentException("k1 as a KL term in the loss has zero expected gradient: use k3"
+                        + " or k2 in the loss, or k1 with the KL in the reward");
+            }
         }
 
         public Kl(KlEstimators.Estimator estimator, double[] perTurn) {
@@ -97,7 +98,11 @@ public final class GrpoLearner implements Learner {
         }
 
         boolean enabled() {
-            for (double c : perTurn) {
+            return anyNonZero(perTurn);
+        }
+
+        private static boolean anyNonZero(double[] v) {
+            for (double c : v) {
                 if (c != 0) {
                     return true;
                 }
@@ -106,41 +111,69 @@ public final class GrpoLearner implements Learner {
         }
     }
 
-    /** The optimizer and its schedule. */
-    public record Optimizer(LearningRateSchedule schedule, AdamW.Config adamw) {}
+    /**
+     * How often an update goes over its batch.
+     *
+     * @param epochs passes over the batch
+     * @param miniBatches optimizer steps per pass, each on a contiguous share of the rows
+     * @param microBatchRows rows per forward/backward within a mini-batch (0: all at once)
+     */
+    public record Passes(int epochs, int miniBatches, int microBatchRows) {
+        public Passes {
+            if (epochs < 1 || miniBatches < 1 || microBatchRows < 0) {
+                throw new IllegalArgumentException(
+                        "epochs and mini-batches must be >= 1 and micro-batch rows >= 0, got " + epochs + ", "
+                                + miniBatches + ", " + microBatchRows);
+            }
+        }
+
+        /** One optimizer step per batch (the ratio stays 1). */
+        public static Passes single(int microBatchRows) {
+            return new Passes(1, 1, microBatchRows);
+        }
+
+        public int optimizerSteps() {
+            return epochs * miniBatches;
+        }
+    }
 
     /**
      * @param advantage how per-turn returns become advantages
      * @param turnDiscount gamma over turns for the per-turn returns (1: every later reward counts)
+     * @param filterZeroVarianceGroups drop groups whose returns are equal at every turn (DAPO)
      * @param clip ratio clipping
      * @param aggregation how per-token losses are averaged
      * @param lengthNormalizer the constant of {@link Aggregation#SEQUENCE_MEAN_TOKEN_SUM_NORM}
      * @param kl KL to the reference policy
      * @param entropyCoefficient bonus on the policy's entropy (0 disables)
-     * @param filterZeroVarianceGroups drop groups whose rewards are all equal (DAPO)
-     * @param microBatchRows rows per forward/backward (gradient accumulation); 0 = all at once
-     * @param optimizer AdamW and the learning-rate schedule
+     * @param passes epochs, mini-batches and micro-batches of an update
+     * @param rolloutIsCap C of the truncated importance weight min(pi_old / pi_sampler, C); 0 disables
+     * @param optimizer AdamW and the run's learning-rate schedule
      * @param temperature the rollouts' sampling temperature: every log-prob (ratio, KL, entropy) is
      *     that of softmax(logits / T), the distribution the tokens were drawn from
      */
     public record Config(
             AdvantageMode advantage,
             double turnDiscount,
+            boolean filterZeroVarianceGroups,
             Clip clip,
             Aggregation aggregation,
             float lengthNormalizer,
             Kl kl,
             double entropyCoefficient,
-            boolean filterZeroVarianceGroups,
-            int microBatchRows,
-            Optimizer optimizer,
+            Passes passes,
+            double rolloutIsCap,
+            PolicyOptimizer.Config optimizer,
             double temperature) {
         public Config {
-            if (microBatchRows < 0) {
-                throw new IllegalArgumentException("grpo.micro_batch_rows must be >= 0, got " + microBatchRows);
-            }
             if (!(turnDiscount >= 0 && turnDiscount <= 1)) {
-                throw new IllegalArgumentException("grpo.turn_discount must be in [0, 1], got " + turnDiscount);
+                throw new IllegalArgumentException("the turn discount must be in [0, 1], got " + turnDiscount);
+            }
+            if (!(rolloutIsCap >= 0)) {
+                throw new IllegalArgumentException("the rollout IS cap must be >= 0 (0 disables), got " + rolloutIsCap);
+            }
+            if (!(lengthNormalizer > 0)) {
+                throw new IllegalArgumentException("the length normalizer must be > 0, got " + lengthNormalizer);
             }
             ScoreOptions.checkTemperature(temperature, "the learner's sampling temperature");
         }
@@ -148,14 +181,141 @@ public final class GrpoLearner implements Learner {
         ScoreOptions scoring(ScoreOptions what) {
             return what.atTemperature(temperature);
         }
+
+        public Config withAdvantage(AdvantageMode v) {
+            return new Config(
+                    v,
+                    turnDiscount,
+                    filterZeroVarianceGroups,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    entropyCoefficient,
+                    passes,
+                    rolloutIsCap,
+                    optimizer,
+                    temperature);
+        }
+
+        public Config withTurnDiscount(double v) {
+            return new Config(
+                    advantage,
+                    v,
+                    filterZeroVarianceGroups,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    entropyCoefficient,
+                    passes,
+                    rolloutIsCap,
+                    optimizer,
+                    temperature);
+        }
+
+        public Config withFilterZeroVarianceGroups(boolean v) {
+            return new Config(
+                    advantage,
+                    turnDiscount,
+                    v,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    entropyCoefficient,
+                    passes,
+                    rolloutIsCap,
+                    optimizer,
+                    temperature);
+        }
+
+        public Config withClip(Clip v) {
+            return new Config(
+                    advantage,
+                    turnDiscount,
+                    filterZeroVarianceGroups,
+                    v,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    entropyCoefficient,
+                    passes,
+                    rolloutIsCap,
+                    optimizer,
+                    temperature);
+        }
+
+        public Config withKl(Kl v) {
+            return new Config(
+                    advantage,
+                    turnDiscount,
+                    filterZeroVarianceGroups,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    v,
+                    entropyCoefficient,
+                    passes,
+                    rolloutIsCap,
+                    optimizer,
+                    temperature);
+        }
+
+        public Config withEntropyCoefficient(double v) {
+            return new Config(
+                    advantage,
+                    turnDiscount,
+                    filterZeroVarianceGroups,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    v,
+                    passes,
+                    rolloutIsCap,
+                    optimizer,
+                    temperature);
+        }
+
+        public Config withPasses(Passes v) {
+            return new Config(
+                    advantage,
+                    turnDiscount,
+                    filterZeroVarianceGroups,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    entropyCoefficient,
+                    v,
+                    rolloutIsCap,
+                    optimizer,
+                    temperature);
+        }
+
+        public Config withRolloutIsCap(double v) {
+            return new Config(
+                    advantage,
+                    turnDiscount,
+                    filterZeroVarianceGroups,
+                    clip,
+                    aggregation,
+                    lengthNormalizer,
+                    kl,
+                    entropyCoefficient,
+                    passes,
+                    v,
+                    optimizer,
+                    temperature);
+        }
     }
 
     private final Policy policy;
     private final Policy reference;
     private final Config config;
-    private final AdamW adamw;
+    private final PolicyOptimizer optimizer;
     private final TensorConstants constants;
-    private long skippedSteps;
     /** The adaptive controller's multiplier of every KL coefficient (1 when fixed). */
     private double klScale = 1.0;
 
@@ -167,50 +327,56 @@ public final class GrpoLearner implements Learner {
         this.policy = policy;
         this.reference = reference;
         this.config = config;
-        this.adamw = new AdamW(policy.manager(), config.optimizer().adamw());
+        this.optimizer = new PolicyOptimizer(policy.manager(), config.optimizer());
         this.constants = new TensorConstants(policy.manager());
     }
 
-    public AdamW optimizer() {
-        return adamw;
+    public PolicyOptimizer optimizer() {
+        return optimizer;
     }
 
     @Override
     public long steps() {
-        return adamw.steps() + skippedSteps;
+        return optimizer.steps();
     }
 
     @Override
     public Map<String, Double> update(List<Rollout> rollouts) {
         long started = System.nanoTime();
         Map<String, Double> stats = new LinkedHashMap<>();
-        // 1. advantages from per-turn returns, relative within each task's group (KL in the reward
-        //    lowers each turn's reward first)
-        rewardStats(rollouts, stats);
+        RewardStats.put(rollouts, stats);
+        // 1. groups with no signal: equal raw returns at every turn (before any KL penalty)
+        List<List<Rollout>> groups = groups(rollouts);
+        List<Rollout> kept = new ArrayList<>();
+        int zeroVariance = 0;
+        for (List<Rollout> group : groups) {
+            boolean noSignal = Advantages.zeroVariancePerTurn(returns(group));
+            zeroVariance += noSignal ? 1 : 0;
+            if (!(noSignal && config.filterZeroVarianceGroups())) {
+                kept.addAll(group);
+            }
+        }
+        stats.put(MetricNames.ZERO_VARIANCE_GROUPS, groups.isEmpty() ? 0 : (double) zeroVariance / groups.size());
+        stats.put(MetricNames.LEARNING_RATE, optimizer.learningRate());
+        if (kept.isEmpty()) {
+            for (int i = 0; i < config.passes().optimizerSteps(); i++) {
+                optimizer.idleStep(); // nothing to learn is not a numerical failure
+            }
+            stats.put(MetricNames.STEP_SKIPPED, 0.0);
+            putOptimizerCounters(stats);
+            return stats;
+        }
+        // 2. the KL in the reward lowers each turn's reward before advantages
         double measuredKl = Double.NaN;
         if (config.kl().inReward() && config.kl().enabled()) {
             double[] klOut = new double[1];
-            rollouts = klPenalised(rollouts, klOut, stats);
+            kept = klPenalised(kept, klOut, stats);
             measuredKl = klOut[0];
         }
-        List<List<Rollout>> groups = groups(rollouts);
-        List<Rollout> kept = new ArrayList<>();
+        // 3. advantages from per-turn returns, relative within each task's group
         List<double[]> keptAdvantages = new ArrayList<>();
-        int zeroVariance = 0;
-        for (List<Rollout> group : groups) {
-            double[][] returns = new double[group.size()][];
-            boolean allEqual = true;
-            for (int j = 0; j < group.size(); j++) {
-                returns[j] = Advantages.discountedReturns(group.get(j).rewards().perTurn(), config.turnDiscount());
-                allEqual &=
-                        group.get(j).rewards().total() == group.get(0).rewards().total();
-            }
-            if (allEqual) {
-                zeroVariance++;
-                if (config.filterZeroVarianceGroups()) {
-                    continue;
-                }
-            }
+        for (List<Rollout> group : groups(kept)) {
+            double[][] returns = returns(group);
             double[][] adv =
                     switch (config.advantage()) {
                         case GROUP_STD -> Advantages.perTurnGroupRelative(returns, group.size(), true, 1e-6);
@@ -218,131 +384,99 @@ public final class GrpoLearner implements Learner {
                         case LEAVE_ONE_OUT -> Advantages.perTurnLeaveOneOut(returns, group.size());
                         case BATCH_MEAN -> returns; // centred below, over the whole batch
                     };
-            for (int j = 0; j < group.size(); j++) {
-                kept.add(group.get(j));
-                keptAdvantages.add(adv[j]);
-            }
+            keptAdvantages.addAll(List.of(adv));
         }
-        stats.put(MetricNames.ZERO_VARIANCE_GROUPS, groups.isEmpty() ? 0 : (double) zeroVariance / groups.size());
         if (config.advantage() == AdvantageMode.BATCH_MEAN) {
-            centreOverBatch(keptAdvantages);
-        }
-        double lr = config.optimizer().schedule().at(steps());
-        stats.put(MetricNames.LEARNING_RATE, lr);
-        if (kept.isEmpty()) {
-            stats.put(MetricNames.SKIPPED_STEPS, (double) ++skippedSteps);
-            stats.put(MetricNames.STEP_SKIPPED, 0.0); // nothing to learn is not a numerical failure
-            return stats;
+            Advantages.perTurnBatchMean(keptAdvantages);
         }
         TokenColumns all = TokenColumns.of(kept, keptAdvantages.toArray(new double[0][]));
-        double totalTokens = all.generatedTokens();
-        int micro = config.microBatchRows() == 0 ? all.size() : config.microBatchRows();
         int maxTurns = kept.stream().mapToInt(r -> r.trajectory().size()).max().orElse(1);
         double[] klSum = new double[maxTurns];
         double[] klCount = new double[maxTurns];
-        double lossSum = 0;
-        double clipSum = 0;
-        double approxKlSum = 0;
-        double entropySum = 0;
-        try (NDManager step = Scopes.step(policy.manager(), steps())) {
-            for (int from = 0, index = 0; from < all.size(); from += micro, index++) {
-                TokenColumns mb = all.rows(from, Math.min(all.size(), from + micro));
-                double tokens = mb.generatedTokens();
-                double weight = config.aggregation() == Aggregation.TOKEN_MEAN
-                        ? (totalTokens == 0 ? 0 : tokens / totalTokens)
-                        : (double) mb.size() / all.size();
-                try (NDManager scope = Scopes.microBatch(step, index)) {
-                    Shape shape = new Shape(mb.size(), mb.columns());
-                    NDArray mask = scope.create(mb.mask(), shape);
-                    // 2. old and reference log-probs, without gradient; the policy's entropy (a
-                    //    statistic: its temporaries go with the pass's scope)
-                    NDArray old;
-                    try (NDManager pass = Scopes.named(scope, "old-logprobs")) {
-                        TokenScores o = policy.score(pass, mb.batch(), config.scoring(ScoreOptions.WITH_ENTROPY));
-                        old = o.logProbs();
-                        old.attach(scope);
-                        entropySum += dot(o.entropy().toFloatArray(), mb.mask());
+        try (NDManager update = Scopes.step(policy.manager(), steps())) {
+            // 4. pi_old: one pass without gradient over the first epoch's micro-batches; the policy's
+            //    entropy; the mismatch with the sampler's log-probs and its importance weights
+            float[][] oldRows = new float[all.size()][];
+            float[][] isRows = new float[all.size()][];
+            SamplerMismatch mismatch = new SamplerMismatch();
+            double entropySum = 0;
+            for (int[] mb : microBatches(all.size())) {
+                TokenColumns cols = all.rows(mb[0], mb[1]);
+                try (NDManager pass = Scopes.named(update, "old-logprobs")) {
+                    TokenScores o = policy.score(pass, cols.batch(), config.scoring(ScoreOptions.WITH_ENTROPY));
+                    float[] old = o.logProbs().toFloatArray();
+                    entropySum += dot(o.entropy().toFloatArray(), cols.mask());
+                    mismatch.add(old, cols.samplerLogProbs(), cols.mask());
+                    float[] is = config.rolloutIsCap() > 0
+                            ? PolicyLosses.truncatedImportanceWeights(
+                                    old, cols.samplerLogProbs(), cols.mask(), config.rolloutIsCap())
+                            : null;
+                    if (is != null) {
+                        mismatch.addWeights(old, cols.samplerLogProbs(), cols.mask(), config.rolloutIsCap());
                     }
-                    boolean exactKl = config.kl().estimator() == KlEstimators.Estimator.EXACT;
-                    NDArray ref = null;
-                    if (config.kl().enabled() && !config.kl().inReward()) {
-                        TokenScores r = reference.score(
-                                scope,
-                                mb.batch(),
-                                config.scoring(exactKl ? ScoreOptions.FULL_DISTRIBUTION : ScoreOptions.LOGPROBS_ONLY));
-                        ref = exactKl ? r.fullLogProbs() : r.logProbs();
-                    }
-                    NDArray advantages = scope.create(mb.advantages(), shape);
-                    NDArray klCoefficients =
-                            scope.create(mb.perTurnValues(scaled(config.kl().perTurn())), shape);
-                    NDArray weightArray = TensorConstants.scoped(scope, (float) weight); // changes every step
-                    // 3. loss and backward (gradients accumulate across micro-batches)
-                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                        boolean entropy = config.entropyCoefficient() != 0;
-                        TokenScores s = policy.score(
-                                scope,
-                                mb.batch(),
-                                config.scoring(new ScoreOptions(entropy, false, exactKl && ref != null)));
-                        PolicyLosses.Surrogate surrogate = PolicyLosses.clipped(
-                                s.logProbs(),
-                                old,
-                                advantages,
-                                config.clip().epsLow(),
-                                config.clip().epsHigh(),
-                                config.clip().dualClip(),
-                                constants);
-                        NDArray perToken = surrogate.loss();
-                        NDArray kl = null;
-                        if (ref != null) {
-                            kl = exactKl
-                                    ? KlEstimators.exact(s.fullLogProbs(), ref)
-                                    : KlEstimators.perToken(
-                                            s.logProbs(), ref, config.kl().estimator(), constants);
-                            perToken = perToken.add(kl.mul(klCoefficients));
-                        }
-                        if (entropy) {
-                            perToken = perToken.sub(s.entropy().mul(constants.of((float) config.entropyCoefficient())));
-                        }
-                        NDArray loss = PolicyLosses.aggregate(
-                                perToken, mask, config.aggregation(), config.lengthNormalizer(), constants);
-                        collector.backward(loss.mul(weightArray));
-                        // 5a. statistics of this micro-batch (copied out before the scope closes)
-                        lossSum += loss.getFloat() * weight;
-                        float[] m = mb.mask();
-                        clipSum += dot(surrogate.clipped().toFloatArray(), m);
-                        float[] ratio = surrogate.ratio().toFloatArray();
-                        for (int i = 0; i < ratio.length; i++) {
-                            if (m[i] > 0) {
-                                approxKlSum += (ratio[i] - 1) - Math.log(ratio[i]);
-                            }
-                        }
-                        if (kl != null) {
-                            float[] k = kl.toFloatArray();
-                            for (int i = 0; i < k.length; i++) {
-                                if (m[i] > 0) {
-                                    klSum[mb.turn()[i]] += k[i];
-                                    klCount[mb.turn()[i]]++;
-                                }
-                            }
-                        }
+                    for (int i = 0; i < cols.size(); i++) {
+                        oldRows[mb[0] + i] = cols.row(old, i);
+                        isRows[mb[0] + i] = is == null ? null : cols.row(is, i);
                     }
                 }
             }
-            // 4. one optimizer step for the whole batch
-            AdamW.StepResult result = adamw.step(policy.parameters(), lr);
-            if (result.applied()) {
-                policy.parametersUpdated();
-            } else {
-                skippedSteps++;
+            mismatch.put(stats, config.rolloutIsCap());
+            stats.put(MetricNames.ENTROPY, entropySum / Math.max(1, all.generatedTokens()));
+            // 5. epochs x mini-batches: gradients accumulate over a mini-batch's micro-batches, then
+            //    one optimizer step
+            SurrogateStats surrogateStats = SurrogateStats.NONE;
+            double lossSum = 0;
+            double gradNormSum = 0;
+            int stepsTaken = 0;
+            boolean anySkipped = false;
+            for (int epoch = 0; epoch < config.passes().epochs(); epoch++) {
+                for (int m = 0; m < config.passes().miniBatches(); m++) {
+                    int from = (int) ((long) m * all.size() / config.passes().miniBatches());
+                    int to =
+                            (int) ((long) (m + 1) * all.size() / config.passes().miniBatches());
+                    if (from == to) {
+                        optimizer.idleStep(); // more mini-batches than rows
+                        continue;
+                    }
+                    TokenColumns mini = all.rows(from, to);
+                    double miniLoss = 0;
+                    int index = 0;
+                    for (int[] mb : microBatches(to - from)) {
+                        TokenColumns cols = mini.rows(mb[0], mb[1]);
+                        double weight = config.aggregation() == Aggregation.TOKEN_MEAN
+                                ? cols.generatedTokens() / Math.max(1, mini.generatedTokens())
+                                : (double) cols.size() / mini.size();
+                        try (NDManager scope = Scopes.microBatch(update, index++)) {
+                            MicroResult r = microBatch(
+                                    scope,
+                                    cols,
+                                    cols.gather(oldRows, from + mb[0]),
+                                    config.rolloutIsCap() == 0 ? null : cols.gather(isRows, from + mb[0]),
+                                    weight,
+                                    klSum,
+                                    klCount);
+                            miniLoss += r.loss() * weight;
+                            surrogateStats = surrogateStats.plus(r.stats());
+                        }
+                    }
+                    PolicyOptimizer.Step step = optimizer.step(policy.parameters());
+                    if (step.applied()) {
+                        policy.parametersUpdated();
+                    } else {
+                        anySkipped = true;
+                    }
+                    lossSum += miniLoss;
+                    gradNormSum += step.gradNorm();
+                    stepsTaken++;
+                }
             }
-            stats.put(MetricNames.GRAD_NORM, result.gradNorm());
-            stats.put(MetricNames.STEP_SKIPPED, result.applied() ? 0.0 : 1.0);
+            // 6. statistics
+            stats.put(MetricNames.LOSS, lossSum / Math.max(1, stepsTaken));
+            stats.put(MetricNames.GRAD_NORM, gradNormSum / Math.max(1, stepsTaken));
+            stats.put(MetricNames.STEP_SKIPPED, anySkipped ? 1.0 : 0.0);
+            stats.put(MetricNames.CLIP_FRACTION, surrogateStats.clipFraction());
+            stats.put(MetricNames.APPROX_KL, surrogateStats.approxKl());
         }
-        // 5. statistics
-        stats.put(MetricNames.LOSS, lossSum);
-        stats.put(MetricNames.CLIP_FRACTION, totalTokens == 0 ? 0 : clipSum / totalTokens);
-        stats.put(MetricNames.APPROX_KL, totalTokens == 0 ? 0 : approxKlSum / totalTokens);
-        stats.put(MetricNames.ENTROPY, entropySum / Math.max(1, totalTokens));
         double klAll = 0;
         double klN = 0;
         for (int t = 0; t < maxTurns; t++) {
@@ -355,7 +489,7 @@ public final class GrpoLearner implements Learner {
         if (Double.isNaN(measuredKl) && klN > 0) {
             measuredKl = klAll / klN;
         }
-        // 6. adaptive KL coefficient
+        // 7. adaptive KL coefficient
         if (config.kl().target() > 0 && !Double.isNaN(measuredKl)) {
             double error = Math.max(-0.2, Math.min(0.2, measuredKl / config.kl().target() - 1));
             klScale *= 1 + error * kept.size() / config.kl().horizon();
@@ -363,8 +497,8 @@ public final class GrpoLearner implements Learner {
         if (config.kl().enabled()) {
             stats.put("kl/coef_scale", klScale);
         }
-        stats.put(MetricNames.SKIPPED_STEPS, (double) skippedSteps);
-        stats.put(MetricNames.RESPONSE_LENGTH, totalTokens / kept.size());
+        putOptimizerCounters(stats);
+        stats.put(MetricNames.RESPONSE_LENGTH, all.generatedTokens() / kept.size());
         double seconds = (System.nanoTime() - started) / 1e9;
         stats.put(
                 MetricNames.LEARNER_TOKENS_PER_S,
@@ -372,21 +506,109 @@ public final class GrpoLearner implements Learner {
         return stats;
     }
 
+    /** The loss of one micro-batch (times its weight in the mini-batch) and its backward pass. */
+    private MicroResult microBatch(
+            NDManager scope,
+            TokenColumns mb,
+            float[] oldLogp,
+            float[] isWeights,
+            double weight,
+            double[] klSum,
+            double[] klCount) {
+        Shape shape = new Shape(mb.size(), mb.columns());
+        NDArray mask = scope.create(mb.mask(), shape);
+        NDArray old = scope.create(oldLogp, shape);
+        boolean exactKl = config.kl().estimator() == KlEstimators.Estimator.EXACT;
+        NDArray ref = null;
+        if (config.kl().enabled() && !config.kl().inReward()) {
+            TokenScores r = reference.score(
+                    scope,
+                    mb.batch(),
+                    config.scoring(exactKl ? ScoreOptions.FULL_DISTRIBUTION : ScoreOptions.LOGPROBS_ONLY));
+            ref = exactKl ? r.fullLogProbs() : r.logProbs();
+        }
+        NDArray advantages = scope.create(mb.advantages(), shape);
+        NDArray klCoefficients =
+                scope.create(mb.perTurnValues(scaled(config.kl().perTurn())), shape);
+        NDArray isArray = isWeights == null ? null : scope.create(isWeights, shape);
+        NDArray weightArray = TensorConstants.scoped(scope, (float) weight); // changes every step
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            boolean entropy = config.entropyCoefficient() != 0;
+            TokenScores s = policy.score(
+                    scope, mb.batch(), config.scoring(new ScoreOptions(entropy, false, exactKl && ref != null)));
+            PolicyLosses.Surrogate surrogate =
+                    PolicyLosses.clipped(s.logProbs(), old, advantages, config.clip(), constants);
+            NDArray perToken = surrogate.loss();
+            if (isArray != null) {
+                perToken = perToken.mul(isArray);
+            }
+            NDArray kl = null;
+            if (ref != null) {
+                kl = exactKl
+                        ? KlEstimators.exact(s.fullLogProbs(), ref)
+                        : KlEstimators.perToken(s.logProbs(), ref, config.kl().estimator(), constants);
+                perToken = perToken.add(kl.mul(klCoefficients));
+            }
+            if (entropy) {
+                perToken = perToken.sub(s.entropy().mul(constants.of((float) config.entropyCoefficient())));
+            }
+            NDArray loss =
+                    PolicyLosses.aggregate(perToken, mask, config.aggregation(), config.lengthNormalizer(), constants);
+            collector.backward(loss.mul(weightArray));
+            // statistics, copied out before the scope closes
+            if (kl != null) {
+                float[] k = kl.toFloatArray();
+                float[] m = mb.mask();
+                for (int i = 0; i < k.length; i++) {
+                    if (m[i] > 0) {
+                        klSum[mb.turn()[i]] += k[i];
+                        klCount[mb.turn()[i]]++;
+                    }
+                }
+            }
+            return new MicroResult(loss.getFloat(), surrogate.stats(mb.mask()));
+        }
+    }
+
+    private record MicroResult(double loss, SurrogateStats stats) {}
+
+    /** [from, to) row ranges of {@code rows} rows in micro-batches of the configured size. */
+    private List<int[]> microBatches(int rows) {
+        int micro =
+                config.passes().microBatchRows() == 0 ? rows : config.passes().microBatchRows();
+        List<int[]> out = new ArrayList<>();
+        for (int from = 0; from < rows; from += micro) {
+            out.add(new int[] {from, Math.min(rows, from + micro)});
+        }
+        return out;
+    }
+
+    /** Per-turn returns of each rollout of a group, from its (possibly KL-penalised) rewards. */
+    private double[][] returns(List<Rollout> group) {
+        double[][] out = new double[group.size()][];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = Advantages.discountedReturns(group.get(j).rewards().perTurn(), config.turnDiscount());
+        }
+        return out;
+    }
+
+    private void putOptimizerCounters(Map<String, Double> stats) {
+        Map<String, Long> c = optimizer.counters();
+        stats.put(MetricNames.SKIPPED_STEPS, (double) c.get("skipped_steps"));
+        stats.put(MetricNames.IDLE_STEPS, (double) c.get("idle_steps"));
+    }
+
     @Override
     public Map<String, NDArray> stateTensors() {
-        return adamw.stateTensors();
+        return optimizer.stateTensors();
     }
 
     @Override
     public Map<String, Long> counters() {
+        Map<String, Long> out = new LinkedHashMap<>(optimizer.counters());
         // the adaptive KL multiplier travels as its IEEE bits, so a resume restores it exactly
-        return Map.of(
-                "applied_steps",
-                adamw.steps(),
-                "skipped_steps",
-                skippedSteps,
-                "kl_scale_bits",
-                Double.doubleToRawLongBits(klScale));
+        out.put("kl_scale_bits", Double.doubleToRawLongBits(klScale));
+        return out;
     }
 
     private double[] scaled(double[] perTurn) {
@@ -404,15 +626,17 @@ public final class GrpoLearner implements Learner {
     private List<Rollout> klPenalised(List<Rollout> rollouts, double[] meanKl, Map<String, Double> stats) {
         double[] beta = config.kl().perTurn();
         List<Rollout> out = new ArrayList<>(rollouts.size());
-        int micro = config.microBatchRows() == 0 ? rollouts.size() : config.microBatchRows();
+        int micro = config.passes().microBatchRows() == 0
+                ? rollouts.size()
+                : config.passes().microBatchRows();
         double sum = 0;
         double count = 0;
-        Map<Integer, double[]> perTurnSum = new java.util.TreeMap<>();
+        Map<Integer, double[]> perTurnSum = new TreeMap<>();
         try (NDManager scope = Scopes.named(policy.manager(), "kl-in-reward")) {
             for (int from = 0; from < rollouts.size(); from += micro) {
                 List<Rollout> mb = rollouts.subList(from, Math.min(rollouts.size(), from + micro));
-                dev.revise.rl.TokenBatch batch = new dev.revise.rl.TokenBatch(
-                        mb.stream().map(Rollout::tokens).toArray(int[][]::new));
+                TokenBatch batch =
+                        new TokenBatch(mb.stream().map(Rollout::tokens).toArray(int[][]::new));
                 float[] lp = policy.score(scope, batch, config.scoring(ScoreOptions.LOGPROBS_ONLY))
                         .logProbs()
                         .toFloatArray();
@@ -439,8 +663,8 @@ public final class GrpoLearner implements Learner {
                     for (int k = 0; k < rewards.length; k++) {
                         rewards[k] -= beta[Math.min(k, beta.length - 1)] * klScale * turnKl[k];
                     }
-                    out.add(r.withRewards(new dev.revise.rl.RewardBreakdown(
-                            rewards, r.rewards().components())));
+                    out.add(r.withRewards(
+                            new RewardBreakdown(rewards, r.rewards().components())));
                 }
             }
         }
@@ -451,11 +675,7 @@ public final class GrpoLearner implements Learner {
 
     @Override
     public void restoreState(Map<String, NDArray> tensors, Map<String, Long> counters) {
-        long applied = LearnerState.counter(counters, "applied_steps");
-        if (applied > 0) {
-            adamw.loadState(tensors, applied, policy.parameters());
-        }
-        skippedSteps = LearnerState.counter(counters, "skipped_steps");
+        optimizer.restore(tensors, counters, policy.parameters());
         Long bits = counters.get("kl_scale_bits");
         klScale = bits == null ? 1.0 : Double.longBitsToDouble(bits);
     }
@@ -470,55 +690,6 @@ public final class GrpoLearner implements Learner {
         return new ArrayList<>(byGroup.values());
     }
 
-    private static void centreOverBatch(List<double[]> returns) {
-        int turns = returns.stream().mapToInt(a -> a.length).max().orElse(0);
-        for (int k = 0; k < turns; k++) {
-            double sum = 0;
-            int n = 0;
-            for (double[] r : returns) {
-                if (k < r.length) {
-                    sum += r[k];
-                    n++;
-                }
-            }
-            for (double[] r : returns) {
-                if (k < r.length) {
-                    r[k] -= sum / n;
-                }
-            }
-        }
-    }
-
-    static void rewardStats(List<Rollout> rollouts, Map<String, Double> stats) {
-        int turns = rollouts.stream().mapToInt(r -> r.trajectory().size()).max().orElse(0);
-        double total = 0;
-        for (Rollout r : rollouts) {
-            total += r.rewards().total();
-        }
-        stats.put(MetricNames.REWARD_MEAN, total / Math.max(1, rollouts.size()));
-        for (int t = 0; t < turns; t++) {
-            double sum = 0;
-            int n = 0;
-            for (Rollout r : rollouts) {
-                if (t < r.rewards().perTurn().length) {
-                    sum += r.rewards().perTurn()[t];
-                    n++;
-                }
-            }
-            stats.put(MetricNames.perTurn(MetricNames.REWARD_TURN, t), sum / n);
-        }
-        Map<String, double[]> componentSums = new LinkedHashMap<>();
-        for (Rollout r : rollouts) {
-            r.rewards().components().forEach((name, v) -> {
-                double[] acc = componentSums.computeIfAbsent(name, k -> new double[1]);
-                for (double x : v) {
-                    acc[0] += x;
-                }
-            });
-        }
-        componentSums.forEach((name, acc) -> stats.put(MetricNames.REWARD_COMPONENT + name, acc[0] / rollouts.size()));
-    }
-
     private static double dot(float[] a, float[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
@@ -529,7 +700,7 @@ public final class GrpoLearner implements Learner {
 
     @Override
     public void close() {
-        adamw.close();
+        optimizer.close();
         constants.close();
     }
 }

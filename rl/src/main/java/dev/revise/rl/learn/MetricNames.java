@@ -13,6 +13,17 @@ public final class MetricNames {
     public static final String SKIPPED_STEPS = "optim/skipped_steps";
     /** 1 when this update's step was skipped (non-finite loss or gradients), else 0. */
     public static final String STEP_SKIPPED = "optim/step_skipped";
+    /** Optimizer steps that had nothing to learn from (every group filtered, an empty mini-batch). */
+    public static final String IDLE_STEPS = "optim/idle_steps";
+
+    /** Mean of |log pi_sampler - log pi_learner| over the batch's generated tokens (before the update). */
+    public static final String MISMATCH_LOGP_ABS_MEAN = "mismatch/logp_abs_mean";
+    /** The largest |log pi_sampler - log pi_learner| of the batch. */
+    public static final String MISMATCH_LOGP_ABS_MAX = "mismatch/logp_abs_max";
+    /** Mean truncated importance weight min(pi_learner / pi_sampler, C) (with grpo.rollout_is_cap). */
+    public static final String MISMATCH_IS_WEIGHT_MEAN = "mismatch/is_weight_mean";
+    /** Fraction of generated tokens whose importance ratio exceeded the cap. */
+    public static final String MISMATCH_IS_CAPPED_FRACTION = "mismatch/is_capped_fraction";
 
     public static final String REWARD_MEAN = "reward/mean";
     public static final String REWARD_TURN = "reward/turn";

@@ -32,6 +32,11 @@ public final class OnPolicyTrainer implements Trainer {
                         + " >= 1, got " + steps + ", " + tasksPerStep + ", " + groupSize);
             }
         }
+
+        /** The same settings sampling with {@code s} (e.g. with the policy's stop tokens). */
+        public Config withSampling(SamplingParams s) {
+            return new Config(steps, tasksPerStep, groupSize, s, rootSeed);
+        }
     }
 
     private final Config config;

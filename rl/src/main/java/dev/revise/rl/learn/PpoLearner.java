@@ -9,10 +9,11 @@ import dev.revise.rl.Policy;
 import dev.revise.rl.ScoreOptions;
 import dev.revise.rl.TokenScores;
 import dev.revise.rl.math.Advantages;
+import dev.revise.rl.math.Clip;
 import dev.revise.rl.math.PolicyLosses;
 import dev.revise.rl.math.PolicyLosses.Aggregation;
+import dev.revise.rl.math.PolicyLosses.SurrogateStats;
 import dev.revise.rl.rollout.Rollout;
-import dev.revise.rl.train.AdamW;
 import dev.revise.rl.train.LearningRateSchedule;
 import dev.revise.rl.train.Scopes;
 import dev.revise.rl.train.TensorConstants;
@@ -47,7 +48,7 @@ public final class PpoLearner implements Learner {
      * @param entropyCoefficient c_H (0 disables)
      * @param epochs passes over the rollout batch
      * @param miniBatchRows rows per optimizer step (0 = the whole batch)
-     * @param optimizer AdamW over the policy and the value head
+     * @param optimizer AdamW over the policy and the value head, one step per mini-batch
      * @param temperature the rollouts' sampling temperature: log-probs, KL and entropy are those of
      *     softmax(logits / T)
      */
@@ -55,17 +56,18 @@ public final class PpoLearner implements Learner {
             double gamma,
             double lambda,
             double[] klInReward,
-            GrpoLearner.Clip clip,
+            Clip clip,
             float valueClip,
             double valueCoefficient,
             double entropyCoefficient,
             int epochs,
             int miniBatchRows,
-            GrpoLearner.Optimizer optimizer,
+            PolicyOptimizer.Config optimizer,
             double temperature) {
         public Config {
             if (epochs < 1 || miniBatchRows < 0) {
-                throw new IllegalArgumentException("ppo.epochs must be >= 1 and ppo.mini_batch_rows >= 0");
+                throw new IllegalArgumentException(
+                        "ppo.epochs must be >= 1 and ppo.mini_batch_rows >= 0, got " + epochs + ", " + miniBatchRows);
             }
             ScoreOptions.checkTemperature(temperature, "the learner's sampling temperature");
         }
@@ -75,13 +77,13 @@ public final class PpoLearner implements Learner {
                     1.0,
                     0.95,
                     new double[] {0.05},
-                    GrpoLearner.Clip.standard(),
+                    Clip.standard(),
                     0.2f,
                     0.5,
                     0.0,
                     2,
                     0,
-                    new GrpoLearner.Optimizer(schedule, AdamW.Config.defaults()),
+                    new PolicyOptimizer.Config(schedule, dev.revise.rl.train.AdamW.Config.defaults()),
                     1.0);
         }
     }
@@ -90,10 +92,9 @@ public final class PpoLearner implements Learner {
     private final Policy reference;
     private final ValueHead valueHead;
     private final Config config;
-    private final AdamW adamw;
+    private final PolicyOptimizer optimizer;
     private final TensorConstants constants;
     private final Map<String, NDArray> trainable = new LinkedHashMap<>();
-    private long skippedSteps;
 
     /** @param reference the frozen initial policy (for the KL in the reward), or null for no KL */
     public PpoLearner(Policy policy, Policy reference, int hiddenSize, Config config) {
@@ -101,7 +102,7 @@ public final class PpoLearner implements Learner {
         this.reference = reference;
         this.config = config;
         this.valueHead = new ValueHead(policy.manager(), hiddenSize);
-        this.adamw = new AdamW(policy.manager(), config.optimizer().adamw());
+        this.optimizer = new PolicyOptimizer(policy.manager(), config.optimizer());
         this.constants = new TensorConstants(policy.manager());
         trainable.putAll(policy.parameters());
         trainable.putAll(valueHead.parameters());
@@ -113,13 +114,19 @@ public final class PpoLearner implements Learner {
 
     @Override
     public long steps() {
-        return adamw.steps();
+        return optimizer.steps();
+    }
+
+    /** Optimizer steps of one update over {@code rows} rollouts: epochs x mini-batches. */
+    public static long optimizerStepsPerUpdate(Config config, int rows) {
+        int mini = config.miniBatchRows() == 0 ? rows : config.miniBatchRows();
+        return (long) config.epochs() * ((rows + mini - 1) / mini);
     }
 
     @Override
     public Map<String, Double> update(List<Rollout> rollouts) {
         Map<String, Double> stats = new LinkedHashMap<>();
-        GrpoLearner.rewardStats(rollouts, stats);
+        RewardStats.put(rollouts, stats);
         double[][] noAdvantages = new double[rollouts.size()][];
         for (int i = 0; i < noAdvantages.length; i++) {
             noAdvantages[i] = new double[rollouts.get(i).trajectory().size()];
@@ -135,6 +142,9 @@ public final class PpoLearner implements Learner {
             TokenScores s =
                     policy.score(scope, all.batch(), new ScoreOptions(true, true).atTemperature(config.temperature()));
             oldLogp = s.logProbs().toFloatArray();
+            SamplerMismatch mismatch = new SamplerMismatch();
+            mismatch.add(oldLogp, all.samplerLogProbs(), all.mask());
+            mismatch.put(stats, 0);
             float[] h = s.entropy().toFloatArray();
             double entropySum = 0;
             for (int k = 0; k < h.length; k++) {
@@ -182,23 +192,21 @@ public final class PpoLearner implements Learner {
                 returns[i * cols + columns.get(k)] = (float) gae.returns()[k];
             }
         }
-        whitenMasked(advantages, all.mask());
+        Advantages.whitenMasked(advantages, all.mask(), 1e-8);
         stats.put("kl/reward_k1_mean", klSum / Math.max(1, all.generatedTokens()));
         // 3. epochs x mini-batches of clipped policy + value loss
         int mini = config.miniBatchRows() == 0 ? b : config.miniBatchRows();
         double policyLoss = 0;
         double valueLoss = 0;
-        double clipped = 0;
-        double counted = 0;
-        double approxKl = 0;
-        AdamW.StepResult last = null;
+        SurrogateStats surrogateStats = SurrogateStats.NONE;
+        PolicyOptimizer.Step last = null;
         int skippedNow = 0;
-        SplittableRandom rng = new SplittableRandom(adamw.steps());
+        SplittableRandom rng = new SplittableRandom(optimizer.steps());
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
             int[] order = permutation(b, rng);
             for (int from = 0; from < b; from += mini) {
                 int to = Math.min(b, from + mini);
-                try (NDManager scope = Scopes.step(policy.manager(), adamw.steps())) {
+                try (NDManager scope = Scopes.step(policy.manager(), optimizer.steps())) {
                     int[] rowsIdx = java.util.Arrays.copyOfRange(order, from, to);
                     int[][] rows = new int[rowsIdx.length][];
                     for (int j = 0; j < rows.length; j++) {
@@ -216,14 +224,8 @@ public final class PpoLearner implements Learner {
                                 scope,
                                 padded(rows, cols + 1),
                                 new ScoreOptions(entropy, true).atTemperature(config.temperature()));
-                        PolicyLosses.Surrogate sur = PolicyLosses.clipped(
-                                s.logProbs(),
-                                old,
-                                adv,
-                                config.clip().epsLow(),
-                                config.clip().epsHigh(),
-                                config.clip().dualClip(),
-                                constants);
+                        PolicyLosses.Surrogate sur =
+                                PolicyLosses.clipped(s.logProbs(), old, adv, config.clip(), constants);
                         NDArray values = valueHead.values(s.hidden()).get(":, :-1");
                         NDArray pl = PolicyLosses.aggregate(sur.loss(), mask, Aggregation.TOKEN_MEAN, 1f, constants);
                         NDArray vl = PolicyLosses.aggregate(
@@ -241,19 +243,13 @@ public final class PpoLearner implements Learner {
                         collector.backward(loss);
                         policyLoss = pl.getFloat();
                         valueLoss = vl.getFloat();
-                        float[] m = gather(all.mask(), rowsIdx, cols);
-                        float[] cl = sur.clipped().toFloatArray();
-                        float[] ratio = sur.ratio().toFloatArray();
-                        for (int k = 0; k < m.length; k++) {
-                            clipped += cl[k] * m[k];
-                            counted += m[k];
-                            if (m[k] > 0) {
-                                approxKl += (ratio[k] - 1) - Math.log(ratio[k]);
-                            }
-                        }
+                        surrogateStats = surrogateStats.plus(sur.stats(gather(all.mask(), rowsIdx, cols)));
                     }
                     // 4. one optimizer step per mini-batch
-                    last = adamw.step(trainable, config.optimizer().schedule().at(adamw.steps()));
+                    if (last == null) {
+                        stats.put(MetricNames.LEARNING_RATE, optimizer.learningRate());
+                    }
+                    last = optimizer.step(trainable);
                     if (last.applied()) {
                         policy.parametersUpdated();
                     } else {
@@ -265,30 +261,28 @@ public final class PpoLearner implements Learner {
         // 5. statistics
         stats.put(MetricNames.LOSS, policyLoss);
         stats.put("value/loss", valueLoss);
-        stats.put(MetricNames.CLIP_FRACTION, counted == 0 ? 0 : clipped / counted);
-        stats.put(MetricNames.APPROX_KL, counted == 0 ? 0 : approxKl / counted);
+        stats.put(MetricNames.CLIP_FRACTION, surrogateStats.clipFraction());
+        stats.put(MetricNames.APPROX_KL, surrogateStats.approxKl());
         stats.put(MetricNames.GRAD_NORM, last == null ? 0 : last.gradNorm());
-        skippedSteps += skippedNow;
-        stats.put(MetricNames.SKIPPED_STEPS, (double) skippedSteps);
+        stats.put(MetricNames.SKIPPED_STEPS, (double) optimizer.skippedSteps());
         stats.put(MetricNames.STEP_SKIPPED, skippedNow > 0 ? 1.0 : 0.0);
         return stats;
     }
 
     @Override
     public Map<String, NDArray> stateTensors() {
-        Map<String, NDArray> out = new LinkedHashMap<>(adamw.stateTensors());
+        Map<String, NDArray> out = new LinkedHashMap<>(optimizer.stateTensors());
         out.putAll(valueHead.parameters());
         return out;
     }
 
     @Override
     public Map<String, Long> counters() {
-        return Map.of("applied_steps", adamw.steps(), "skipped_steps", skippedSteps);
+        return optimizer.counters();
     }
 
     @Override
     public void restoreState(Map<String, NDArray> tensors, Map<String, Long> counters) {
-        long applied = LearnerState.counter(counters, "applied_steps");
         for (Map.Entry<String, NDArray> p : valueHead.parameters().entrySet()) {
             NDArray saved = tensors.get(p.getKey());
             if (saved == null || !saved.getShape().equals(p.getValue().getShape())) {
@@ -297,10 +291,7 @@ public final class PpoLearner implements Learner {
             }
             p.getValue().set(saved.toFloatArray());
         }
-        if (applied > 0) {
-            adamw.loadState(tensors, applied, trainable);
-        }
-        skippedSteps = LearnerState.counter(counters, "skipped_steps");
+        optimizer.restore(tensors, counters, trainable);
     }
 
     /** Rows of the full batch padded to {@code length} tokens so every mini-batch has the same columns. */
@@ -334,30 +325,9 @@ public final class PpoLearner implements Learner {
         return p;
     }
 
-    private static void whitenMasked(float[] values, float[] mask) {
-        double n = 0;
-        double sum = 0;
-        for (int i = 0; i < values.length; i++) {
-            n += mask[i];
-            sum += mask[i] * values[i];
-        }
-        if (n < 2) {
-            return;
-        }
-        double mean = sum / n;
-        double var = 0;
-        for (int i = 0; i < values.length; i++) {
-            var += mask[i] * (values[i] - mean) * (values[i] - mean);
-        }
-        double std = Math.sqrt(var / n + 1e-8);
-        for (int i = 0; i < values.length; i++) {
-            values[i] = mask[i] > 0 ? (float) ((values[i] - mean) / std) : 0f;
-        }
-    }
-
     @Override
     public void close() {
-        adamw.close();
+        optimizer.close();
         constants.close();
         valueHead.close();
     }

@@ -3,9 +3,12 @@ package dev.revise.rl.learn;
 import dev.revise.rl.Completion;
 import dev.revise.rl.Generator;
 import dev.revise.rl.Prompt;
+import dev.revise.rl.RewardFunction;
 import dev.revise.rl.SamplingParams;
 import dev.revise.rl.Task;
 import dev.revise.rl.TaskSource;
+import dev.revise.rl.Trajectory;
+import dev.revise.rl.Turn;
 import dev.revise.rl.Verdict;
 import dev.revise.rl.Verifier;
 import dev.revise.rl.rollout.Rollout;
@@ -33,7 +36,12 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * Selection rules of the public code: all candidates, those better than the on-policy attempt,
- * the best one, or only successful ones. Rewards are the verifier's credit (1 correct, 0 wrong).
+ * the best one, or only successful ones. A candidate's reward r is its turn's value under the run's
+ * reward function (RISE's preset: 1 correct, 0 wrong, -1 unparseable), scored as the turn that
+ * would follow the on-policy prefix. A prefix where every candidate is wrong teaches nothing about
+ * improving and gets no weight, unless {@code trainAllWrong} asks for exp(r / tau) on them too
+ * (the public code's behaviour with {@code best}). The feedback must be the oracle's: RISE's
+ * prefixes are "attempt, it is wrong, try again", which only an oracle can say.
  */
 public final class RiseTrainer implements Trainer {
 
@@ -57,6 +65,7 @@ public final class RiseTrainer implements Trainer {
      * @param selection which candidates become targets
      * @param sftStepsPerIteration optimizer steps of fine-tuning per iteration
      * @param sftBatchRows examples per fine-tuning step
+     * @param trainAllWrong whether prefixes with no correct candidate still train (at exp(r / tau))
      * @param sampling how attempts and candidates are sampled
      * @param rootSeed every seed derives from it
      */
@@ -68,6 +77,7 @@ public final class RiseTrainer implements Trainer {
             Selection selection,
             int sftStepsPerIteration,
             int sftBatchRows,
+            boolean trainAllWrong,
             SamplingParams sampling,
             long rootSeed) {
         public Config {
@@ -76,12 +86,27 @@ public final class RiseTrainer implements Trainer {
                     || candidates < 1
                     || sftStepsPerIteration < 1
                     || sftBatchRows < 1) {
-                throw new IllegalArgumentException("rise.iterations, tasks_per_iteration, candidates, "
-                        + "sft_steps_per_iteration and sft_batch_rows must all be >= 1");
+                throw new IllegalArgumentException("rise.iterations, train.tasks_per_step, rise.candidates, "
+                        + "rise.sft_steps_per_iteration and rise.sft_batch_rows must all be >= 1");
             }
             if (!(tau > 0)) {
                 throw new IllegalArgumentException("rise.tau must be > 0, got " + tau);
             }
+        }
+
+        /** The same settings sampling with {@code s} (e.g. with the policy's stop tokens). */
+        public Config withSampling(SamplingParams s) {
+            return new Config(
+                    iterations,
+                    tasksPerIteration,
+                    candidates,
+                    tau,
+                    selection,
+                    sftStepsPerIteration,
+                    sftBatchRows,
+                    trainAllWrong,
+                    s,
+                    rootSeed);
         }
     }
 
@@ -95,13 +120,15 @@ public final class RiseTrainer implements Trainer {
     private final RolloutSource rollouts;
     private final Generator generator;
     private final Verifier verifier;
+    private final RewardFunction reward;
     private final SftLearner learner;
     private int iteration;
 
     /**
      * @param rollouts rollouts with an oracle-feedback environment
      * @param generator the policy's generator (for the candidates)
-     * @param verifier the task's verifier (scores candidates)
+     * @param verifier the task's verifier (gives candidates their verdicts)
+     * @param reward the run's reward function (turns verdicts into r)
      * @param learner fine-tunes the same policy
      */
     public RiseTrainer(
@@ -110,12 +137,14 @@ public final class RiseTrainer implements Trainer {
             RolloutSource rollouts,
             Generator generator,
             Verifier verifier,
+            RewardFunction reward,
             SftLearner learner) {
         this.config = config;
         this.tasks = tasks;
         this.rollouts = rollouts;
         this.generator = generator;
         this.verifier = verifier;
+        this.reward = reward;
         this.learner = learner;
     }
 
@@ -155,19 +184,21 @@ public final class RiseTrainer implements Trainer {
         // 2. best-of-N candidates at every turn's prefix
         List<SftExample> examples = new ArrayList<>();
         double solved = 0;
+        int[] prefixes = new int[2]; // all, all-wrong
         for (Rollout r : collected) {
             solved += r.trajectory().last().verdict().correct() ? 1 : 0;
             Task task = taskOf(batch, r.trajectory().taskId());
+            double[] onPolicy = reward.score(r.trajectory()).perTurn();
             for (int turn = 0; turn < r.trajectory().size(); turn++) {
                 int start = firstTokenOf(r, turn);
                 int[] prefix = java.util.Arrays.copyOf(r.tokens(), start);
-                double onPolicy = r.trajectory().turn(turn).verdict().credit();
-                examples.addAll(targets(task, prefix, onPolicy, r.trajectory().taskId(), turn));
+                examples.addAll(targets(task, r.trajectory(), prefix, onPolicy[turn], turn, prefixes));
             }
         }
         stats.put("rise/iteration", (double) iteration);
         stats.put("rise/solved_with_oracle", solved / collected.size());
         stats.put("rise/examples", (double) examples.size());
+        stats.put("rise/all_wrong_prefix_fraction", prefixes[0] == 0 ? 0 : (double) prefixes[1] / prefixes[0]);
         // 3-4. reward-weighted regression on the selected targets
         SplittableRandom rng = new SplittableRandom(Seeds.derive(config.rootSeed(), iteration, "rise-sft", 0, 0));
         double loss = 0;
@@ -187,29 +218,42 @@ public final class RiseTrainer implements Trainer {
         return stats;
     }
 
-    private List<SftExample> targets(Task task, int[] prefix, double onPolicy, String taskId, int turn) {
+    private List<SftExample> targets(
+            Task task, Trajectory episode, int[] prefix, double onPolicy, int turn, int[] prefixes) {
+        String taskId = episode.taskId();
         List<Prompt> prompts = new ArrayList<>();
         for (int c = 0; c < config.candidates(); c++) {
             prompts.add(new Prompt(prefix, Seeds.derive(config.rootSeed(), iteration, taskId + "#cand", c, turn)));
         }
         List<Completion> candidates = generator.generate(prompts, config.sampling());
         double[] rewards = new double[candidates.size()];
+        boolean[] correct = new boolean[candidates.size()];
+        boolean anyCorrect = false;
         int best = 0;
         for (int c = 0; c < candidates.size(); c++) {
             Verdict v = verifier.verify(task, candidates.get(c).text());
-            rewards[c] = v.credit();
+            rewards[c] = rewardAsTurn(episode, turn, candidates.get(c), v);
+            correct[c] = v.correct();
+            anyCorrect |= v.correct();
             if (rewards[c] > rewards[best]) {
                 best = c;
             }
         }
+        prefixes[0]++;
         List<SftExample> out = new ArrayList<>();
+        if (!anyCorrect) {
+            prefixes[1]++;
+            if (!config.trainAllWrong()) {
+                return out;
+            }
+        }
         for (int c = 0; c < candidates.size(); c++) {
             boolean keep =
                     switch (config.selection()) {
                         case ALL -> true;
                         case BETTER -> rewards[c] > onPolicy;
                         case BEST -> c == best;
-                        case SUCCESS -> rewards[c] >= 1.0;
+                        case SUCCESS -> correct[c];
                     };
             if (keep && candidates.get(c).length() > 0) {
                 int[] tokens = new int[prefix.length + candidates.get(c).length()];
@@ -224,6 +268,16 @@ public final class RiseTrainer implements Trainer {
             }
         }
         return out;
+    }
+
+    /** r of a candidate: its turn's value under the reward function, after the episode's earlier turns. */
+    private double rewardAsTurn(Trajectory episode, int turn, Completion candidate, Verdict verdict) {
+        List<Turn> turns = new ArrayList<>(episode.turns().subList(0, turn));
+        Turn at = episode.turn(turn);
+        turns.add(new Turn(turn, at.prompt(), candidate, verdict, dev.revise.rl.Feedback.end()));
+        Trajectory t =
+                new Trajectory(episode.taskId(), episode.groupId(), turns, episode.policyVersion(), episode.seed());
+        return reward.score(t).perTurn()[turn];
     }
 
     private static int firstTokenOf(Rollout r, int turn) {

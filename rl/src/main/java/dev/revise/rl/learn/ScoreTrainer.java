@@ -31,6 +31,13 @@ import java.util.function.BiConsumer;
  * KL beta1. RLOO baselines as in the feasibility notes (the paper uses REINFORCE); GRPO-style
  * advantages are a learner option. The stage is a function of the step, so it is recorded by
  * recording the step.
+ *
+ * <p>In Stage II attempt 1 gets no credit for r(y2): its advantage comes from r(y1) alone (turn
+ * discount 0). Were attempt 1 credited with attempt 2's shaped reward r(y2) + alpha (r(y2) -
+ * r(y1)), a wrong first attempt would earn the bonus for the correction that follows it, so the
+ * policy would be paid to answer wrongly first; per-attempt credit leaves the bonus on the tokens
+ * that did the correcting. Each stage has its own AdamW moments; the learning-rate schedule is one
+ * curve over the run's optimizer steps, Stage II's learner starting where Stage I's ends.
  */
 public final class ScoreTrainer implements Trainer {
 
@@ -50,9 +57,14 @@ public final class ScoreTrainer implements Trainer {
                         "score.stage1_steps and score.stage2_steps must be >= 0, not both 0");
             }
             if (tasksPerStep < 1 || groupSize < 2) {
-                throw new IllegalArgumentException("score.tasks_per_step must be >= 1 and score.group_size >= 2, got "
+                throw new IllegalArgumentException("train.tasks_per_step must be >= 1 and train.group_size >= 2, got "
                         + tasksPerStep + ", " + groupSize);
             }
+        }
+
+        /** The same settings sampling with {@code s} (e.g. with the policy's stop tokens). */
+        public Config withSampling(SamplingParams s) {
+            return new Config(stage1Steps, stage2Steps, tasksPerStep, groupSize, s, rootSeed);
         }
 
         public int totalSteps() {

@@ -9,8 +9,6 @@ import dev.revise.rl.Policy;
 import dev.revise.rl.ScoreOptions;
 import dev.revise.rl.TokenBatch;
 import dev.revise.rl.TokenScores;
-import dev.revise.rl.train.AdamW;
-import dev.revise.rl.train.LearningRateSchedule;
 import dev.revise.rl.train.Scopes;
 import dev.revise.rl.train.TensorConstants;
 import java.util.LinkedHashMap;
@@ -32,36 +30,34 @@ public final class SftLearner implements LearnerState, AutoCloseable {
 
     /**
      * @param microBatchRows rows per forward/backward; 0 = the whole batch at once
-     * @param schedule the learning rate per optimizer step
-     * @param adamw the optimizer
+     * @param optimizer AdamW and the run's learning-rate schedule (one step per update)
      */
-    public record Config(int microBatchRows, LearningRateSchedule schedule, AdamW.Config adamw) {
+    public record Config(int microBatchRows, PolicyOptimizer.Config optimizer) {
         public Config {
             if (microBatchRows < 0) {
-                throw new IllegalArgumentException("sft.micro_batch_rows must be >= 0, got " + microBatchRows);
+                throw new IllegalArgumentException("train.micro_batch_rows must be >= 0, got " + microBatchRows);
             }
         }
     }
 
     private final Policy policy;
     private final Config config;
-    private final AdamW adamw;
+    private final PolicyOptimizer optimizer;
     private final TensorConstants constants;
-    private long skippedSteps;
 
     public SftLearner(Policy policy, Config config) {
         this.policy = policy;
         this.config = config;
-        this.adamw = new AdamW(policy.manager(), config.adamw());
+        this.optimizer = new PolicyOptimizer(policy.manager(), config.optimizer());
         this.constants = new TensorConstants(policy.manager());
     }
 
-    public AdamW optimizer() {
-        return adamw;
+    public PolicyOptimizer optimizer() {
+        return optimizer;
     }
 
     public long steps() {
-        return adamw.steps();
+        return optimizer.steps();
     }
 
     /** One optimizer step on {@code examples}; returns the loss and optimizer metrics. */
@@ -74,16 +70,16 @@ public final class SftLearner implements LearnerState, AutoCloseable {
             }
         }
         Map<String, Double> stats = new LinkedHashMap<>();
-        double lr = config.schedule().at(adamw.steps());
-        stats.put(MetricNames.LEARNING_RATE, lr);
+        stats.put(MetricNames.LEARNING_RATE, optimizer.learningRate());
         if (normaliser == 0) {
-            stats.put(MetricNames.SKIPPED_STEPS, (double) ++skippedSteps);
-            stats.put(MetricNames.STEP_SKIPPED, 0.0); // no targets is not a numerical failure
+            optimizer.idleStep(); // no targets is not a numerical failure
+            stats.put(MetricNames.SKIPPED_STEPS, (double) optimizer.skippedSteps());
+            stats.put(MetricNames.STEP_SKIPPED, 0.0);
             return stats;
         }
         int micro = config.microBatchRows() == 0 ? examples.size() : config.microBatchRows();
         double loss = 0;
-        try (NDManager step = Scopes.step(policy.manager(), adamw.steps())) {
+        try (NDManager step = Scopes.step(policy.manager(), optimizer.steps())) {
             for (int from = 0, index = 0; from < examples.size(); from += micro, index++) {
                 List<SftExample> mb = examples.subList(from, Math.min(examples.size(), from + micro));
                 try (NDManager scope = Scopes.microBatch(step, index)) {
@@ -115,15 +111,12 @@ public final class SftLearner implements LearnerState, AutoCloseable {
                 }
             }
             // 4. step
-            AdamW.StepResult r = adamw.step(policy.parameters(), lr);
+            PolicyOptimizer.Step r = optimizer.step(policy.parameters());
             if (r.applied()) {
                 policy.parametersUpdated();
             }
             stats.put(MetricNames.GRAD_NORM, r.gradNorm());
-            if (!r.applied()) {
-                skippedSteps++;
-            }
-            stats.put(MetricNames.SKIPPED_STEPS, (double) skippedSteps);
+            stats.put(MetricNames.SKIPPED_STEPS, (double) optimizer.skippedSteps());
             stats.put(MetricNames.STEP_SKIPPED, r.applied() ? 0.0 : 1.0);
         }
         // 5. stats
@@ -133,26 +126,22 @@ public final class SftLearner implements LearnerState, AutoCloseable {
 
     @Override
     public Map<String, NDArray> stateTensors() {
-        return adamw.stateTensors();
+        return optimizer.stateTensors();
     }
 
     @Override
     public Map<String, Long> counters() {
-        return Map.of("applied_steps", adamw.steps(), "skipped_steps", skippedSteps);
+        return optimizer.counters();
     }
 
     @Override
     public void restoreState(Map<String, NDArray> tensors, Map<String, Long> counters) {
-        long applied = LearnerState.counter(counters, "applied_steps");
-        if (applied > 0) {
-            adamw.loadState(tensors, applied, policy.parameters());
-        }
-        skippedSteps = LearnerState.counter(counters, "skipped_steps");
+        optimizer.restore(tensors, counters, policy.parameters());
     }
 
     @Override
     public void close() {
-        adamw.close();
+        optimizer.close();
         constants.close();
     }
 }

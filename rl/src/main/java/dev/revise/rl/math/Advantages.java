@@ -1,5 +1,7 @@
 package dev.revise.rl.math;
 
+import java.util.List;
+
 /**
  * Advantage estimators over scalar rewards. Pure functions on Java arrays; each documents its
  * formula. Groups are consecutive: samples [g*G, (g+1)*G) share a task.
@@ -160,6 +162,55 @@ public final class Advantages {
         return out;
     }
 
+    /**
+     * {@link #whiten} over the entries where {@code mask} is 1 (PPO's token advantages: the
+     * generated tokens of a padded batch), in place; masked-out entries become 0. Fewer than two
+     * entries are left as they are.
+     */
+    public static void whitenMasked(float[] values, float[] mask, double eps) {
+        double n = 0;
+        double sum = 0;
+        for (int i = 0; i < values.length; i++) {
+            n += mask[i];
+            sum += mask[i] * values[i];
+        }
+        if (n < 2) {
+            return;
+        }
+        double mean = sum / n;
+        double var = 0;
+        for (int i = 0; i < values.length; i++) {
+            var += mask[i] * (values[i] - mean) * (values[i] - mean);
+        }
+        double std = Math.sqrt(var / n + eps);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = mask[i] > 0 ? (float) ((values[i] - mean) / std) : 0f;
+        }
+    }
+
+    /**
+     * REINFORCE's baseline over ragged per-turn values: at each turn position k, the mean over every
+     * sample of the batch that reached turn k is subtracted (in place).
+     */
+    public static void perTurnBatchMean(List<double[]> values) {
+        int turns = values.stream().mapToInt(a -> a.length).max().orElse(0);
+        for (int k = 0; k < turns; k++) {
+            double sum = 0;
+            int n = 0;
+            for (double[] r : values) {
+                if (k < r.length) {
+                    sum += r[k];
+                    n++;
+                }
+            }
+            for (double[] r : values) {
+                if (k < r.length) {
+                    r[k] -= sum / n;
+                }
+            }
+        }
+    }
+
     /** Whether every reward of group g is the same (such groups carry no GRPO signal). */
     public static boolean[] zeroVarianceGroups(double[] rewards, int groupSize) {
         checkGroups(rewards.length, groupSize);
@@ -172,6 +223,31 @@ public final class Advantages {
             out[g] = same;
         }
         return out;
+    }
+
+    /**
+     * Whether a multi-turn group carries no signal: at every turn position, the returns of the
+     * samples that reached it are all equal ({@code returns[j][k]}: sample j's return at turn k,
+     * ragged). A group (1, 0) / (0, 1) has equal totals but different turn-2 returns: it has signal.
+     */
+    public static boolean zeroVariancePerTurn(double[][] returns) {
+        int turns = 0;
+        for (double[] r : returns) {
+            turns = Math.max(turns, r.length);
+        }
+        for (int k = 0; k < turns; k++) {
+            Double first = null;
+            for (double[] r : returns) {
+                if (k < r.length) {
+                    if (first == null) {
+                        first = r[k];
+                    } else if (r[k] != first) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     /** centered / (std + eps), with an all-equal group giving exactly 0 even when eps is 0. */

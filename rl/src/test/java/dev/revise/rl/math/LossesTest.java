@@ -41,7 +41,8 @@ class LossesTest {
         float[] adv = {1.0f, 1.0f, -1.0f, -2.0f, 0.5f, -0.5f};
         float el = 0.2f;
         float eh = 0.28f;
-        PolicyLosses.Surrogate s = PolicyLosses.clipped(a(logp, 2, 3), a(old, 2, 3), a(adv, 2, 3), el, eh, 0, c);
+        PolicyLosses.Surrogate s =
+                PolicyLosses.clipped(a(logp, 2, 3), a(old, 2, 3), a(adv, 2, 3), new Clip(el, eh, 0), c);
         float[] got = s.loss().toFloatArray();
         float[] clippedMask = s.clipped().toFloatArray();
         for (int i = 0; i < logp.length; i++) {
@@ -61,8 +62,9 @@ class LossesTest {
         NDArray logp = a(new float[] {0f, 0f}, 1, 2);
         NDArray old = a(new float[] {-3f, -3f}, 1, 2);
         NDArray adv = a(new float[] {-1f, 1f}, 1, 2);
-        float[] got =
-                PolicyLosses.clipped(logp, old, adv, 0.2f, 0.2f, 3f, c).loss().toFloatArray();
+        float[] got = PolicyLosses.clipped(logp, old, adv, new Clip(0.2f, 0.2f, 3f), c)
+                .loss()
+                .toFloatArray();
         assertEquals(3.0, got[0], 1e-5);
         assertEquals(-1.2, got[1], 1e-5); // positive advantage: clipped at 1 + eps
     }
@@ -102,7 +104,7 @@ class LossesTest {
         for (Aggregation mode : Aggregation.values()) {
             try (ai.djl.training.GradientCollector gc =
                     ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-                NDArray perToken = PolicyLosses.clipped(logp, old, adv, 0.2f, 0.28f, 3f, c)
+                NDArray perToken = PolicyLosses.clipped(logp, old, adv, new Clip(0.2f, 0.28f, 3f), c)
                         .loss()
                         .add(KlEstimators.perToken(logp, ref, KlEstimators.Estimator.K3, c)
                                 .mul(c.of(0.1f)));
