@@ -94,6 +94,13 @@ final class EvalCommand implements Callable<Integer> {
 
     static void print(PrintWriter o, SelfCorrectionMetrics.Report r, Map<String, Object> extra) {
         o.printf("problems %d, episodes %d, turns %d%n", r.problems(), r.trajectories(), r.turns());
+        if (r.inference().clustered()) {
+            o.printf(
+                    "intervals and test over the %d problems (%s), not the episodes%n",
+                    r.inference().clusters(),
+                    r.inference().intervalMethod() + ", " + r.inference().deltaIntervalMethod() + ", "
+                            + r.inference().pairedTest());
+        }
         for (int t = 0; t < r.turns(); t++) {
             o.printf(
                     "Acc@t%d   %.3f  (95%% CI %.3f..%.3f)%n",
@@ -101,8 +108,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (r.turns() >= 2) {
             o.printf(
-                    "Delta    %+.3f  (95%% CI %+.3f..%+.3f), McNemar p %.3g%n",
-                    r.delta(), r.deltaCi()[0], r.deltaCi()[1], r.mcnemarP());
+                    "Delta    %+.3f  (95%% CI %+.3f..%+.3f), %s p %.3g%n",
+                    r.delta(), r.deltaCi()[0], r.deltaCi()[1], r.inference().pairedTestLabel(), r.mcnemarP());
             o.printf(
                     "i->c     %.3f   c->i %.3f   edit ratio %.3f%n",
                     r.incorrectToCorrect(), r.correctToIncorrect(), r.editRatio());

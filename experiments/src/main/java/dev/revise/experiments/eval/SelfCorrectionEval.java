@@ -31,7 +31,8 @@ import java.util.Map;
 /**
  * {@code revise eval}: the self-correction metrics of one checkpoint on a dataset (ALGORITHMS.md):
  * Acc@t per turn with Wilson intervals, Delta with its paired interval, i->c, c->i, the 2x2
- * transitions, McNemar, edit ratio, confidence and critique, RISE's p1@tK (any attempt correct,
+ * transitions, McNemar (with several samples per problem: intervals and a sign test over problems,
+ * see {@link SelfCorrectionMetrics}), edit ratio, confidence and critique, RISE's p1@tK (any attempt correct,
  * what an oracle stop measures) and m1@tK (majority over the K attempts), the budget-matched
  * parallel baseline mK@t1 (majority of K independent first attempts), and pass@k over the samples.
  * The episode settings come from the checkpoint's own run config when it has one.
@@ -74,17 +75,18 @@ public final class SelfCorrectionEval {
             extra.put("dataset", q.dataset());
             extra.put("checkpoint", q.checkpoint().toString());
             extra.put("temperature", q.temperature());
-            long n = episodes.size();
+            // intervals over episodes, or over problems when there are several samples per problem
             extra.put("p1_at_tK", report.anyCorrect());
-            extra.put("p1_at_tK_ci", Proportions.wilson(Math.round(report.anyCorrect() * n), n));
+            extra.put("p1_at_tK_ci", report.anyCorrectCi());
             extra.put("m1_at_tK", report.majorityOverTurns());
-            extra.put("m1_at_tK_ci", Proportions.wilson(Math.round(report.majorityOverTurns() * n), n));
+            extra.put("m1_at_tK_ci", report.majorityOverTurnsCi());
             // 2. the budget-matched parallel baseline: K independent first attempts, majority vote
             if (env.turns() > 1) {
                 List<Trajectory> parallel = rollouts(
                         policy, taskSetup, env.withTurns(1), tasks, env.turns(), q.seed() ^ 0x9A4A11E1L, sampling);
                 double mK = majorityPerProblem(parallel);
                 extra.put("mK_at_t1", mK);
+                // one vote per problem: the problems are the units already, Wilson over them
                 extra.put("mK_at_t1_ci", Proportions.wilson(Math.round(mK * tasks.size()), tasks.size()));
             }
             // 3. pass@k of the first and the last attempt over the samples of each problem

@@ -12,7 +12,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Writes a self-correction report as {@code eval.json} (the fields of the eval contract). */
+/**
+ * Writes a self-correction report as {@code eval.json} (the fields of the eval contract). The
+ * intervals ({@code accuracy_ci}, {@code delta_ci}, ...) and {@code mcnemar_p} are computed over
+ * episodes when every problem has one ({@code "inference_unit": "episode"}: Wilson, the paired
+ * normal interval, exact McNemar) and over the {@code n_clusters} problems when some problem has
+ * several samples ({@code "inference_unit": "problem"}); {@code interval_method}, {@code
+ * delta_interval_method} and {@code paired_test} name the methods (see {@link
+ * SelfCorrectionMetrics.Inference}).
+ */
 public final class EvalJson {
     private EvalJson() {}
 
@@ -30,12 +38,21 @@ public final class EvalJson {
         m.put("n_problems", r.problems());
         m.put("samples_per_problem", samplesPerProblem);
         m.put("feedback", feedback);
+        // how the intervals and the turn-1 vs turn-2 test treat several samples of one problem
+        SelfCorrectionMetrics.Inference inference = r.inference();
+        m.put("inference_unit", inference.unit());
+        m.put("n_clusters", inference.clusters());
+        m.put("interval_method", inference.intervalMethod());
+        m.put("delta_interval_method", inference.deltaIntervalMethod());
+        m.put("paired_test", inference.pairedTest());
         m.put("accuracy", r.accuracy());
         m.put("accuracy_ci", r.accuracyCi());
         m.put("delta", r.delta());
         m.put("delta_ci", r.deltaCi());
         m.put("delta_i_to_c", r.incorrectToCorrect());
         m.put("delta_c_to_i", r.correctToIncorrect());
+        m.put("delta_i_to_c_ci", r.incorrectToCorrectCi());
+        m.put("delta_c_to_i_ci", r.correctToIncorrectCi());
         m.put("transitions", r.transitions());
         m.put("mcnemar_p", r.mcnemarP());
         m.put("confidence", nullIfNaN(r.confidence()));

@@ -38,16 +38,18 @@ final class Html {
         }
         sb.append("</table>");
         if (byVariant.size() > 1) {
+            boolean byProblem = VariantStatistics.pairsProblems(byVariant);
             for (String metric : List.of("delta", "acc_final")) {
                 sb.append("<h2>Pairwise tests: ")
                         .append(metric.equals("delta") ? "Delta" : "final-turn accuracy")
                         .append("</h2><p>Across seeds: Welch's t-test, Mann-Whitney U, Cohen's d. Paired per problem"
-                                + " (runs of the same seed saw the same problems with the same sampling seeds): "
-                                + "exact McNemar / sign test on the episodes where one variant did better. p-values"
-                                + " Holm-corrected over the pairs; bold when the corrected p &lt; 0.05.</p>")
+                                + " (runs of the same seed saw the same problems with the same sampling seeds): ")
+                        .append(pairedTestText(byProblem))
+                        .append(" p-values Holm-corrected over the pairs; bold when the corrected p &lt; 0.05.</p>")
                         .append("<table><tr><th>A vs B</th><th>mean A</th><th>mean B</th><th>Welch p</th>"
                                 + "<th>Welch p (Holm)</th><th>Mann-Whitney p</th><th>Cohen's d</th>"
-                                + "<th>paired episodes</th><th>A better</th><th>B better</th><th>paired p</th>"
+                                + "<th>paired " + VariantStatistics.pairedUnit(byProblem) + "</th>"
+                                + "<th>A better</th><th>B better</th><th>paired p</th>"
                                 + "<th>paired p (Holm)</th></tr>");
                 for (VariantStatistics.Pair p : VariantStatistics.pairwise(byVariant, metric)) {
                     sb.append("<tr><td>")
@@ -60,7 +62,7 @@ final class Html {
                             .append(td(p.mannWhitneyP()))
                             .append(td(p.cohenD()))
                             .append("<td>")
-                            .append(p.pairedEpisodes())
+                            .append(p.pairedUnits())
                             .append("</td><td>")
                             .append(p.aBetter())
                             .append("</td><td>")
@@ -96,6 +98,17 @@ final class Html {
             }
         }
         return sb.append("</table></body></html>\n").toString();
+    }
+
+    /** Which paired test the tables used, in words. */
+    static String pairedTestText(boolean byProblem) {
+        return byProblem
+                ? "the evaluations have several samples per problem, which are not independent, so the unit is the"
+                        + " problem: per seed and problem, each variant's mean over the problem's samples, and the"
+                        + " exact sign test (paired_test sign_test_problems) on the problems where one variant's"
+                        + " mean is higher."
+                : "exact McNemar / sign test (paired_test mcnemar_exact) on the episodes where one variant did"
+                        + " better (one sample per problem).";
     }
 
     private static String cell(VariantStatistics.Summary s) {

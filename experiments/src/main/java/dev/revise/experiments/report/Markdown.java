@@ -35,10 +35,13 @@ final class Markdown {
             sb.append('\n');
         }
         if (byVariant.size() > 1) {
-            sb.append("\nPairwise tests of Delta (Holm-corrected over the pairs; paired = per problem, same seed):\n\n")
-                    .append(
-                            "| A vs B | mean A | mean B | Welch p (Holm) | Mann-Whitney p | Cohen's d |"
-                                    + " A better / B better (episodes) | paired p (Holm) |\n|---|---|---|---|---|---|---|---|\n");
+            boolean byProblem = VariantStatistics.pairsProblems(byVariant);
+            sb.append("\nPairwise tests of Delta, Holm-corrected over the pairs. Paired = per problem, same seed: ")
+                    .append(Html.pairedTestText(byProblem))
+                    .append("\n\n")
+                    .append("| A vs B | mean A | mean B | Welch p (Holm) | Mann-Whitney p | Cohen's d |"
+                            + " A better / B better (" + VariantStatistics.pairedUnit(byProblem) + ") |"
+                            + " paired p (Holm) |\n|---|---|---|---|---|---|---|---|\n");
             for (VariantStatistics.Pair p : VariantStatistics.pairwise(byVariant, "delta")) {
                 sb.append(String.format(
                         Locale.ROOT,

@@ -48,6 +48,11 @@ public record RunData(
         return finalEval.get(field).asDouble();
     }
 
+    /** Whether the final evaluation has several episodes of some problem (eval.samples > 1). */
+    public boolean repeatsProblems() {
+        return new java.util.HashSet<>(taskIds).size() < taskIds.size();
+    }
+
     /** Reads a run; the error names the file that is missing or malformed. */
     public static RunData read(Path dir, String variant, long seed) throws IOException {
         Path metrics = dir.resolve("metrics.jsonl");

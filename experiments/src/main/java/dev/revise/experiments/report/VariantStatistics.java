@@ -16,6 +16,12 @@ import org.apache.commons.math3.stat.inference.TTest;
  * paired per-problem tests on runs of the same seed, which saw the same held-out problems with
  * the same sampling seeds (exact McNemar on final-turn correctness, an exact sign test on each
  * problem's Delta contribution c_tK - c_t1); p-values are Holm-corrected within each family.
+ *
+ * <p>When the evaluations have several samples per problem ({@code eval.samples} > 1: a task id
+ * repeats in a run's episodes), the samples of one problem are not independent, so the paired
+ * test is on problems, not episodes: per seed and problem, the mean over its samples of each
+ * variant's value, and the exact sign test on the problems where one mean is higher ({@link
+ * #pairedTest}).
  */
 public final class VariantStatistics {
     private VariantStatistics() {}
@@ -44,7 +50,9 @@ public final class VariantStatistics {
             double welchP,
             double mannWhitneyP,
             double cohenD,
-            long pairedEpisodes,
+            String pairedUnit,
+            String pairedTest,
+            long pairedUnits,
             long aBetter,
             long bBetter,
             double pairedP,
@@ -57,6 +65,7 @@ public final class VariantStatistics {
      */
     public static List<Pair> pairwise(Map<String, List<RunData>> byVariant, String metric) {
         List<String> names = new ArrayList<>(byVariant.keySet());
+        boolean byProblem = pairsProblems(byVariant);
         List<Pair> raw = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             for (int j = i + 1; j < names.size(); j++) {
@@ -66,8 +75,10 @@ public final class VariantStatistics {
                 double[] xb = values(b, metric);
                 double welch = xa.length >= 2 && xb.length >= 2 ? safe(() -> new TTest().tTest(xa, xb)) : Double.NaN;
                 double mw = safe(() -> new MannWhitneyUTest().mannWhitneyUTest(xa, xb));
-                long[] paired = paired(a, b, metric);
-                double pairedP = paired[1] + paired[2] == 0 ? 1.0 : Proportions.mcnemarExact(paired[1], paired[2]);
+                long[] paired = paired(a, b, metric, byProblem);
+                double pairedP = byProblem
+                        ? Proportions.signTest(paired[1], paired[2])
+                        : Proportions.mcnemarExact(paired[1], paired[2]);
                 raw.add(new Pair(
                         names.get(i),
                         names.get(j),
@@ -77,6 +88,8 @@ public final class VariantStatistics {
                         welch,
                         mw,
                         cohenD(xa, xb),
+                        pairedUnit(byProblem),
+                        pairedTest(byProblem),
                         paired[0],
                         paired[1],
                         paired[2],
@@ -99,7 +112,9 @@ public final class VariantStatistics {
                     p.welchP(),
                     p.mannWhitneyP(),
                     p.cohenD(),
-                    p.pairedEpisodes(),
+                    p.pairedUnit(),
+                    p.pairedTest(),
+                    p.pairedUnits(),
                     p.aBetter(),
                     p.bBetter(),
                     p.pairedP(),
@@ -117,10 +132,31 @@ public final class VariantStatistics {
     }
 
     /**
-     * Episodes matched by seed and position: {total, a better, b better}. "Better" is final-turn
-     * correct vs not (acc_final), or a larger Delta contribution c_tK - c_t1 (delta).
+     * Whether the paired tests are on problems: some run's evaluation has several episodes of one
+     * problem (its task ids repeat). Otherwise every episode is its own problem.
      */
-    static long[] paired(List<RunData> a, List<RunData> b, String metric) {
+    public static boolean pairsProblems(Map<String, List<RunData>> byVariant) {
+        return byVariant.values().stream().flatMap(List::stream).anyMatch(RunData::repeatsProblems);
+    }
+
+    /** "episodes" or "problems": what a paired test counts. */
+    public static String pairedUnit(boolean byProblem) {
+        return byProblem ? "problems" : "episodes";
+    }
+
+    /** "mcnemar_exact" (episodes) or "sign_test_problems" (problems' mean values). */
+    public static String pairedTest(boolean byProblem) {
+        return byProblem ? "sign_test_problems" : "mcnemar_exact";
+    }
+
+    /**
+     * Units matched by seed: {total, a better, b better}. A unit is an episode (matched by
+     * position), or with {@code byProblem} a problem of one seed (its episodes' values averaged;
+     * both runs have the same episodes of it, as their task ids are equal). "Better" is final-turn
+     * correct vs not (acc_final), or a larger Delta contribution c_tK - c_t1 (delta); for a
+     * problem, a larger mean of these over its samples.
+     */
+    static long[] paired(List<RunData> a, List<RunData> b, String metric, boolean byProblem) {
         long n = 0;
         long aBetter = 0;
         long bBetter = 0;
@@ -131,14 +167,22 @@ public final class VariantStatistics {
                         || x.taskIds().isEmpty()) {
                     continue;
                 }
+                // per unit, the sums of each run's values (equal counts, so comparing sums compares means)
+                Map<String, long[]> units = new LinkedHashMap<>();
                 for (int i = 0; i < x.correct().size(); i++) {
                     int[] cx = x.correct().get(i);
                     int[] cy = y.correct().get(i);
                     int vx = metric.equals("delta") ? cx[cx.length - 1] - cx[0] : cx[cx.length - 1];
                     int vy = metric.equals("delta") ? cy[cy.length - 1] - cy[0] : cy[cy.length - 1];
+                    String unit = byProblem ? x.taskIds().get(i) : Integer.toString(i);
+                    long[] sums = units.computeIfAbsent(unit, k -> new long[2]);
+                    sums[0] += vx;
+                    sums[1] += vy;
+                }
+                for (long[] sums : units.values()) {
                     n++;
-                    aBetter += vx > vy ? 1 : 0;
-                    bBetter += vy > vx ? 1 : 0;
+                    aBetter += sums[0] > sums[1] ? 1 : 0;
+                    bBetter += sums[1] > sums[0] ? 1 : 0;
                 }
             }
         }

@@ -26,7 +26,9 @@ import java.util.Map;
 /**
  * Held-out evaluation during training ({@code eval.*}): the same problems every time, attempts
  * sampled with seeds that depend only on the run seed, so the numbers of two checkpoints compare
- * paired, problem by problem. Writes {@code eval/step-N/eval.json} and rendered samples.
+ * paired, problem by problem. Writes {@code eval/step-N/eval.json} and rendered samples. With
+ * {@code eval.samples} > 1 the intervals and the turn-1 vs turn-2 test are over problems, not
+ * episodes (the samples of one problem are correlated; see {@link SelfCorrectionMetrics}).
  */
 public final class Evaluation {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,6 +87,7 @@ public final class Evaluation {
                 runDir.resolve("eval").resolve(Checkpoints.name(step)));
         writeSamples(out, runDir.resolve("samples").resolve(Checkpoints.name(step) + ".jsonl"));
         Map<String, Double> m = new LinkedHashMap<>(SelfCorrectionMetrics.asMetrics(report, "eval/"));
+        // with eval.samples > 1: the sign test over problems (eval.json's paired_test says which)
         m.put("eval/mcnemar_p", report.mcnemarP());
         return m;
     }

@@ -60,6 +60,14 @@ class EvalCommandTest {
         assertEquals(6, e.get("n_problems").asInt());
         assertEquals(2, e.get("samples_per_problem").asInt());
         assertEquals("oracle-always-retry", e.get("feedback").asText());
+        // 2 samples of each problem: intervals and the turn test over the 6 problems, and eval.json says so
+        assertEquals("problem", e.get("inference_unit").asText());
+        assertEquals(6, e.get("n_clusters").asInt());
+        assertEquals("problem_cluster_wilson", e.get("interval_method").asText());
+        assertEquals("problem_means_t", e.get("delta_interval_method").asText());
+        assertEquals("sign_test_problems", e.get("paired_test").asText());
+        assertEquals(2, e.get("p1_at_tK_ci").size());
+        assertThat(r.out()).contains("over the 6 problems");
         assertEquals(3, e.get("accuracy").size());
         assertEquals(3, e.get("accuracy_ci").size());
         assertEquals(

@@ -41,6 +41,15 @@ class CompareTest {
 
     /** A run whose eval.json says which of 10 problems were right at turns 1 and 2. */
     private Path run(String name, long seed, int[][] correct) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < correct.length; i++) {
+            ids.add("p" + i);
+        }
+        return run(name, seed, correct, ids);
+    }
+
+    /** A run whose eval.json says which episodes (of the problems {@code ids}) were right at turns 1 and 2. */
+    private Path run(String name, long seed, int[][] correct, List<String> ids) throws Exception {
         Path r = dir.resolve(name + "-" + seed);
         Files.createDirectories(r.resolve("eval/step-000010"));
         Files.writeString(r.resolve("config.resolved.yaml"), "run:\n  name: " + name + "\n  seed: " + seed + "\n");
@@ -59,12 +68,10 @@ class CompareTest {
         long[][] t = new long[2][2];
         double a1 = 0;
         double a2 = 0;
-        List<String> ids = new ArrayList<>();
         for (int i = 0; i < correct.length; i++) {
             t[correct[i][0] == 1 ? 0 : 1][correct[i][1] == 1 ? 0 : 1]++;
             a1 += correct[i][0];
             a2 += correct[i][1];
-            ids.add("p" + i);
         }
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("turns", 2);
@@ -109,5 +116,60 @@ class CompareTest {
         }
         assertEquals(
                 2, CliTest.run("compare", dir.resolve("missing").toString()).status());
+    }
+
+    @Test
+    void severalSamplesPerProblemArePairedByProblem() throws Exception {
+        // 5 problems x 2 samples. base never changes its answer; score, per problem:
+        // p0 fixes both samples, p1 fixes one, p2 fixes one and breaks the other (mean 0: a tie),
+        // p3 and p4 unchanged. Per episode score did better 4 times and worse once; per problem
+        // it did better on 2 problems and worse on none
+        int[][] flat = new int[10][];
+        int[][] score = {{0, 1}, {0, 1}, {0, 1}, {0, 0}, {0, 1}, {1, 0}, {1, 1}, {0, 0}, {1, 1}, {0, 0}};
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            flat[i] = new int[] {i % 3 == 0 ? 1 : 0, i % 3 == 0 ? 1 : 0};
+            ids.add("p" + i / 2);
+        }
+        List<RunData> runs = new ArrayList<>();
+        for (long seed = 0; seed < 2; seed++) {
+            runs.add(RunData.read(run("base", seed, flat, ids), "base", seed));
+            runs.add(RunData.read(run("score", seed, score, ids), "score", seed));
+        }
+        Map<String, List<RunData>> byVariant = RunData.byVariant(runs);
+        assertThat(VariantStatistics.pairsProblems(byVariant)).isTrue();
+        VariantStatistics.Pair delta =
+                VariantStatistics.pairwise(byVariant, "delta").get(0);
+        assertEquals("problems", delta.pairedUnit());
+        assertEquals("sign_test_problems", delta.pairedTest());
+        assertEquals(10, delta.pairedUnits(), "5 problems x 2 seeds");
+        assertEquals(0, delta.aBetter());
+        assertEquals(4, delta.bBetter());
+        // exact sign test: 2 * P(X <= 0), X ~ Bin(4, 1/2) = 0.125 (per episode, 2 vs 8 would give 0.109)
+        assertEquals(0.125, delta.pairedP(), 1e-12);
+        // per episode the same runs count 2 / 8
+        assertArrayEquals(
+                new long[] {20, 2, 8},
+                VariantStatistics.paired(byVariant.get("base"), byVariant.get("score"), "delta", false));
+        Path out = dir.resolve("report-samples");
+        ComparisonReport.write(runs, out);
+        String md = Files.readString(out.resolve("summary.md"));
+        assertThat(md)
+                .contains("A better / B better (problems)")
+                .contains("| 0 / 4 |")
+                .contains("sign_test_problems");
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html)
+                .contains("paired problems")
+                .contains("sign_test_problems")
+                .doesNotContain("mcnemar_exact");
+
+        // one sample per problem: episodes, exact McNemar, as before
+        Map<String, List<RunData>> single = RunData.byVariant(List.of(
+                RunData.read(run("base1", 0, flat), "base", 0), RunData.read(run("score1", 0, score), "score", 0)));
+        VariantStatistics.Pair p = VariantStatistics.pairwise(single, "delta").get(0);
+        assertEquals("episodes", p.pairedUnit());
+        assertEquals("mcnemar_exact", p.pairedTest());
+        assertEquals(10, p.pairedUnits());
     }
 }

@@ -2,6 +2,8 @@ package dev.revise.rl.metrics;
 
 import dev.revise.rl.Trajectory;
 import dev.revise.rl.Turn;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +13,14 @@ import java.util.Map;
  * The self-correction metrics of ALGORITHMS.md over trajectories of K turns (one or more samples
  * per problem). A trajectory that stopped early because it was correct (oracle feedback) counts
  * as correct at every later turn (its last verdict carries forward).
+ *
+ * <p>The unit of inference is the problem (the task id). With one trajectory per problem the
+ * intervals and the test are the exact per-episode ones: Wilson intervals, the paired normal
+ * interval of Delta, exact McNemar. When some problem has several samples, its trajectories are
+ * correlated (same problem, same difficulty), so the intervals and the test are computed over
+ * problems: {@link Proportions#clusteredWilson}, {@link Proportions#clusteredPairedDifference} (the
+ * t interval on the per-problem mean differences) and the exact sign test on the per-problem mean
+ * differences ({@link Proportions#signTest}). {@link Report#inference()} says which.
  */
 public final class SelfCorrectionMetrics {
     private SelfCorrectionMetrics() {}
@@ -20,19 +30,26 @@ public final class SelfCorrectionMetrics {
      * @param problems distinct task ids
      * @param trajectories trajectories scored (problems x samples)
      * @param accuracy Acc@t for t = 1..K, fractions of trajectories correct at turn t
-     * @param accuracyCi 95% Wilson intervals of {@code accuracy}
+     * @param accuracyCi 95% intervals of {@code accuracy} (Wilson, or over problems: see {@code inference})
      * @param delta Acc@t2 - Acc@t1 (0 when K = 1)
-     * @param deltaCi 95% paired interval of delta
+     * @param deltaCi 95% paired interval of delta (over episodes, or over problems)
      * @param incorrectToCorrect fraction wrong at t1 and right at t2
      * @param correctToIncorrect fraction right at t1 and wrong at t2
      * @param transitions per adjacent pair (t, t+1): {{c->c, c->i}, {i->c, i->i}} counts
-     * @param mcnemarP exact McNemar p-value of turn 1 vs turn 2
+     * @param mcnemarP p-value of turn 1 vs turn 2: exact McNemar with one trajectory per problem, else the
+     *     exact sign test on the per-problem mean differences
      * @param confidence P(c->c | c at t1): keeps correct answers correct
      * @param critique P(i->c | i at t1): turns wrong answers right
      * @param editRatio mean normalised edit distance between consecutive attempts (0 = identical)
      * @param changedAnswer fraction of consecutive attempt pairs whose extracted answers differ
      * @param majorityOverTurns m1@tK: the majority of the K attempts' answers is correct
      * @param anyCorrect p1@tK: some attempt is correct (what an oracle stop reports)
+     * @param incorrectToCorrectCi 95% interval of {@code incorrectToCorrect}
+     * @param correctToIncorrectCi 95% interval of {@code correctToIncorrect}
+     * @param majorityOverTurnsCi 95% interval of {@code majorityOverTurns}
+     * @param anyCorrectCi 95% interval of {@code anyCorrect}
+     * @param inference the unit of inference and the methods of the intervals and of {@code
+     *     mcnemarP} (exact McNemar on episodes, or the sign test on problems)
      */
     public record Report(
             int turns,
@@ -51,7 +68,47 @@ public final class SelfCorrectionMetrics {
             double editRatio,
             double changedAnswer,
             double majorityOverTurns,
-            double anyCorrect) {}
+            double anyCorrect,
+            double[] incorrectToCorrectCi,
+            double[] correctToIncorrectCi,
+            double[] majorityOverTurnsCi,
+            double[] anyCorrectCi,
+            Inference inference) {}
+
+    /**
+     * How a report's intervals and turn-1 vs turn-2 test were computed.
+     *
+     * @param clustered some problem has more than one trajectory: inference over problems
+     * @param clusters distinct problems (the units when clustered)
+     * @param minSamples fewest trajectories of a problem
+     * @param maxSamples most trajectories of a problem
+     */
+    public record Inference(boolean clustered, int clusters, int minSamples, int maxSamples) {
+        /** "episode" (one trajectory per problem) or "problem". */
+        public String unit() {
+            return clustered ? "problem" : "episode";
+        }
+
+        /** The intervals of Acc@t, i->c, c->i, p1@tK, m1@tK: "wilson" or "problem_cluster_wilson". */
+        public String intervalMethod() {
+            return clustered ? "problem_cluster_wilson" : "wilson";
+        }
+
+        /** The interval of Delta: "paired_normal" or "problem_means_t". */
+        public String deltaIntervalMethod() {
+            return clustered ? "problem_means_t" : "paired_normal";
+        }
+
+        /** The test of turn 1 vs turn 2: "mcnemar_exact" or "sign_test_problems". */
+        public String pairedTest() {
+            return clustered ? "sign_test_problems" : "mcnemar_exact";
+        }
+
+        /** The test's name for people: "McNemar" or "sign test (problems)". */
+        public String pairedTestLabel() {
+            return clustered ? "sign test (problems)" : "McNemar";
+        }
+    }
 
     public static Report of(List<Trajectory> trajectories, int turns) {
         if (trajectories.isEmpty()) {
@@ -66,6 +123,8 @@ public final class SelfCorrectionMetrics {
         int pairs = 0;
         double majority = 0;
         double any = 0;
+        int[] majorityFlags = new int[n];
+        int[] anyFlags = new int[n];
         for (int i = 0; i < n; i++) {
             Trajectory t = trajectories.get(i);
             problems.add(t.taskId());
@@ -91,18 +150,37 @@ public final class SelfCorrectionMetrics {
                 changed += (a == null ? b != null : !a.equals(b)) ? 1 : 0;
                 pairs++;
             }
-            majority += majorityCorrect(t) ? 1 : 0;
-            any += t.turns().stream().anyMatch(x -> x.verdict().correct()) ? 1 : 0;
+            majorityFlags[i] = majorityCorrect(t) ? 1 : 0;
+            anyFlags[i] = t.turns().stream().anyMatch(x -> x.verdict().correct()) ? 1 : 0;
+            majority += majorityFlags[i];
+            any += anyFlags[i];
         }
+        // the problems as clusters of trajectories, in first-seen order
+        Map<String, List<Integer>> byProblem = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            byProblem
+                    .computeIfAbsent(trajectories.get(i).taskId(), k -> new ArrayList<>())
+                    .add(i);
+        }
+        int[][] members = byProblem.values().stream()
+                .map(l -> l.stream().mapToInt(Integer::intValue).toArray())
+                .toArray(int[][]::new);
+        int minSamples = Arrays.stream(members).mapToInt(m -> m.length).min().orElse(0);
+        int maxSamples = Arrays.stream(members).mapToInt(m -> m.length).max().orElse(0);
+        Inference inference = new Inference(maxSamples > 1, members.length, minSamples, maxSamples);
+        long[] sizes = Arrays.stream(members).mapToLong(m -> m.length).toArray();
         double[] acc = new double[turns];
         double[][] accCi = new double[turns][];
         for (int k = 0; k < turns; k++) {
+            int turn = k;
             long c = 0;
             for (int i = 0; i < n; i++) {
                 c += correct[i][k] ? 1 : 0;
             }
             acc[k] = (double) c / n;
-            accCi[k] = Proportions.wilson(c, n);
+            accCi[k] = inference.clustered()
+                    ? Proportions.clusteredWilson(perProblem(members, i -> correct[i][turn] ? 1 : 0), sizes)
+                    : Proportions.wilson(c, n);
         }
         long[][][] transitions = new long[Math.max(0, turns - 1)][2][2];
         for (int k = 0; k + 1 < turns; k++) {
@@ -114,6 +192,8 @@ public final class SelfCorrectionMetrics {
         double[] deltaCi = {0, 0};
         double iToC = 0;
         double cToI = 0;
+        double[] iToCCi = {0, 0};
+        double[] cToICi = {0, 0};
         double p = 1;
         double confidence = Double.NaN;
         double critique = Double.NaN;
@@ -123,13 +203,40 @@ public final class SelfCorrectionMetrics {
             long ic = transitions[0][1][0];
             long ii = transitions[0][1][1];
             delta = acc[1] - acc[0];
-            deltaCi = Proportions.pairedDifference(ic, ci, n);
             iToC = (double) ic / n;
             cToI = (double) ci / n;
-            p = Proportions.mcnemarExact(ic, ci);
+            if (inference.clustered()) {
+                long[] iToCPerProblem = perProblem(members, i -> !correct[i][0] && correct[i][1] ? 1 : 0);
+                long[] cToIPerProblem = perProblem(members, i -> correct[i][0] && !correct[i][1] ? 1 : 0);
+                long[] differences = new long[members.length];
+                long better = 0;
+                long worse = 0;
+                for (int j = 0; j < members.length; j++) {
+                    differences[j] = iToCPerProblem[j] - cToIPerProblem[j];
+                    better += differences[j] > 0 ? 1 : 0;
+                    worse += differences[j] < 0 ? 1 : 0;
+                }
+                deltaCi = Proportions.clusteredPairedDifference(differences, sizes);
+                iToCCi = Proportions.clusteredWilson(iToCPerProblem, sizes);
+                cToICi = Proportions.clusteredWilson(cToIPerProblem, sizes);
+                p = Proportions.signTest(better, worse);
+            } else {
+                deltaCi = Proportions.pairedDifference(ic, ci, n);
+                iToCCi = Proportions.wilson(ic, n);
+                cToICi = Proportions.wilson(ci, n);
+                p = Proportions.mcnemarExact(ic, ci);
+            }
             confidence = cc + ci == 0 ? Double.NaN : (double) cc / (cc + ci);
             critique = ic + ii == 0 ? Double.NaN : (double) ic / (ic + ii);
         }
+        long majorityCount = Math.round(majority);
+        long anyCount = Math.round(any);
+        double[] majorityCi = inference.clustered()
+                ? Proportions.clusteredWilson(perProblem(members, i -> majorityFlags[i]), sizes)
+                : Proportions.wilson(majorityCount, n);
+        double[] anyCi = inference.clustered()
+                ? Proportions.clusteredWilson(perProblem(members, i -> anyFlags[i]), sizes)
+                : Proportions.wilson(anyCount, n);
         return new Report(
                 turns,
                 problems.size(),
@@ -147,7 +254,23 @@ public final class SelfCorrectionMetrics {
                 pairs == 0 ? 0 : editSum / pairs,
                 pairs == 0 ? 0 : changed / pairs,
                 majority / n,
-                any / n);
+                any / n,
+                iToCCi,
+                cToICi,
+                majorityCi,
+                anyCi,
+                inference);
+    }
+
+    /** Per problem, the sum of {@code value} over its trajectories. */
+    private static long[] perProblem(int[][] members, java.util.function.IntToLongFunction value) {
+        long[] out = new long[members.length];
+        for (int j = 0; j < members.length; j++) {
+            for (int i : members[j]) {
+                out[j] += value.applyAsLong(i);
+            }
+        }
+        return out;
     }
 
     /** Whether the most frequent extracted answer (ties: the earliest) belongs to a correct attempt. */
