@@ -146,8 +146,7 @@ public sealed interface AlgorithmSpec {
         long seed = c.longValue("run.seed");
         Read r = new Read(c, seed);
         return switch (name) {
-            case SFT ->
-                new Sft(r.sft(c.longValue("train.steps")), c.longValue("train.steps"), SftBatches.Spec.read(c), seed);
+            case SFT -> new Sft(r.sft(r.steps()), r.steps(), SftBatches.Spec.read(c), seed);
             case GRPO, RLOO, REINFORCE -> PolicyGradient.read(c, name, r);
             case PPO -> Ppo.read(c, r);
             case SCORE -> Score.read(c, r);
@@ -305,7 +304,9 @@ public sealed interface AlgorithmSpec {
             OnPolicyTrainer.Config trainer = r.onPolicy();
             int epochs = c.integer("ppo.epochs", 1, 1000);
             int miniRows = c.integer("ppo.mini_batch_rows", 0, 1 << 20);
-            PpoLearner.Config shape = new PpoLearner.Config(
+            long perUpdate =
+                    PpoLearner.optimizerStepsPerUpdate(epochs, miniRows, trainer.tasksPerStep() * trainer.groupSize());
+            PpoLearner.Config learner = new PpoLearner.Config(
                     c.number("ppo.gamma", 0, 1),
                     c.number("ppo.lambda", 0, 1),
                     c.numbers("ppo.kl_in_reward", 0, 1e6),
@@ -313,19 +314,6 @@ public sealed interface AlgorithmSpec {
                     (float) c.number("ppo.value_clip", 0, 1e6),
                     c.number("ppo.value_coef", 0, 1e6),
                     c.number("ppo.entropy_coef", -1e3, 1e3),
-                    epochs,
-                    miniRows,
-                    r.optimizer(1, 0),
-                    r.learnerTemperature);
-            long perUpdate = PpoLearner.optimizerStepsPerUpdate(shape, trainer.tasksPerStep() * trainer.groupSize());
-            PpoLearner.Config learner = new PpoLearner.Config(
-                    shape.gamma(),
-                    shape.lambda(),
-                    shape.klInReward(),
-                    shape.clip(),
-                    shape.valueClip(),
-                    shape.valueCoefficient(),
-                    shape.entropyCoefficient(),
                     epochs,
                     miniRows,
                     r.optimizer(trainer.steps() * perUpdate, 0),
@@ -536,7 +524,7 @@ public sealed interface AlgorithmSpec {
         static CorrectionSft read(ConfigTree c, Name name, Read r) {
             CorrectionSftTrainer.Config trainer = new CorrectionSftTrainer.Config(
                     name == Name.STAR ? CorrectionSftTrainer.Mode.STAR : CorrectionSftTrainer.Mode.PAIR,
-                    c.longValue("train.steps"),
+                    r.steps(),
                     c.integer("train.tasks_per_step", 1, Integer.MAX_VALUE),
                     c.integer("train.group_size", 1, Integer.MAX_VALUE),
                     r.sampling,
@@ -633,13 +621,14 @@ public sealed interface AlgorithmSpec {
             return new SftLearner.Config(microBatchRows, optimizer(steps, 0));
         }
 
+        /** {@code train.steps}: the updates of the algorithms that read it. */
+        long steps() {
+            return c.integer("train.steps", 1, Integer.MAX_VALUE);
+        }
+
         OnPolicyTrainer.Config onPolicy() {
-            long steps = c.longValue("train.steps");
-            if (steps < 1) {
-                throw new IllegalArgumentException("train.steps: expected a whole number >= 1, got " + steps);
-            }
             return new OnPolicyTrainer.Config(
-                    steps,
+                    steps(),
                     c.integer("train.tasks_per_step", 1, Integer.MAX_VALUE),
                     c.integer("train.group_size", 1, Integer.MAX_VALUE),
                     sampling,

@@ -24,9 +24,6 @@ class EveryAlgorithmTrainsTest {
     void twoUpdatesFromAConfig(String algorithm) throws Exception {
         List<String> sets = new ArrayList<>(List.of(
                 "algorithm=" + algorithm,
-                "train.steps=2",
-                "train.tasks_per_step=2",
-                "train.group_size=2",
                 "sft.batch=4",
                 "score.stage1_steps=1",
                 "score.stage2_steps=1",
@@ -38,6 +35,15 @@ class EveryAlgorithmTrainsTest {
                 "env.max_tokens_per_turn=12",
                 "rollout.backend=local",
                 "eval.problems=4"));
+        if (!algorithm.equals("score") && !algorithm.equals("rise")) {
+            sets.add("train.steps=2");
+        }
+        if (!algorithm.equals("sft") && !algorithm.equals("rise")) {
+            sets.add("train.group_size=2");
+        }
+        if (!algorithm.equals("sft")) {
+            sets.add("train.tasks_per_step=2");
+        }
         if (algorithm.equals("rise")) {
             sets.add("env.feedback=oracle");
             sets.add("env.retry_message=|");
@@ -68,5 +74,46 @@ class EveryAlgorithmTrainsTest {
                     .as("batch self-correction metrics")
                     .isTrue();
         }
+        if (List.of("grpo", "rloo", "reinforce", "ppo", "score").contains(algorithm)) {
+            assertThat(last.has("mismatch/logp_abs_mean") && last.has("mismatch/logp_abs_max"))
+                    .as("the sampler/learner mismatch is logged")
+                    .isTrue();
+        }
+    }
+
+    /** Several optimizer steps per batch move pi away from pi_old, so clipping acts and is logged. */
+    @org.junit.jupiter.api.Test
+    void grpoWithEpochsAndMiniBatchesClips() throws Exception {
+        Path run = dir.resolve("grpo-epochs");
+        new TrainingRun(
+                        ConfigTree.resolve(
+                                null,
+                                List.of(
+                                        "algorithm=grpo",
+                                        "policy.checkpoint=base/synthetic-sft",
+                                        "train.steps=2",
+                                        "train.tasks_per_step=4",
+                                        "train.group_size=4",
+                                        "train.lr=1.0e-2",
+                                        "grpo.epochs=2",
+                                        "grpo.mini_batches=2",
+                                        "grpo.clip_low=0.05",
+                                        "grpo.clip_high=0.05",
+                                        "env.turns=1",
+                                        "rollout.backend=local",
+                                        "eval.problems=4")),
+                        run,
+                        false,
+                        p -> {})
+                .run();
+        double clip = 0;
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode m = new ObjectMapper().readTree(line);
+            clip = Math.max(clip, m.get("policy/clipfrac").asDouble());
+            assertThat(m.get("mismatch/logp_abs_max").asDouble()).isLessThan(1e-3);
+        }
+        assertThat(clip)
+                .as("clip fraction of a run with 2 epochs x 2 mini-batches")
+                .isGreaterThan(0);
     }
 }

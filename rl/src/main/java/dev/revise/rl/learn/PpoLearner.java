@@ -118,9 +118,9 @@ public final class PpoLearner implements Learner {
     }
 
     /** Optimizer steps of one update over {@code rows} rollouts: epochs x mini-batches. */
-    public static long optimizerStepsPerUpdate(Config config, int rows) {
-        int mini = config.miniBatchRows() == 0 ? rows : config.miniBatchRows();
-        return (long) config.epochs() * ((rows + mini - 1) / mini);
+    public static long optimizerStepsPerUpdate(int epochs, int miniBatchRows, int rows) {
+        int mini = miniBatchRows == 0 ? rows : miniBatchRows;
+        return (long) epochs * ((rows + mini - 1) / mini);
     }
 
     @Override
