@@ -45,6 +45,11 @@ public final class SelfCorrectionEnvironment implements Environment {
         return new SelfCorrectionEpisode(task, seed);
     }
 
+    @Override
+    public int maxCharsPerTurn() {
+        return config.maxCharsPerTurn();
+    }
+
     private final class SelfCorrectionEpisode implements Episode {
         private final Task task;
         private final long seed;

@@ -143,6 +143,12 @@ public sealed interface AlgorithmSpec {
         if (name == Name.SFT || name == Name.PAIR_SFT || name == Name.STAR) {
             refuseIfSet(c, "rewards", name.configName + " learns from targets, not rewards");
         }
+        if (name != Name.SFT && c.integer("env.window", 0, Integer.MAX_VALUE) > 0) {
+            // a window re-renders each turn's context without the earlier attempts, so an episode is no
+            // longer one token sequence, which is what rollouts and learners hold
+            throw new IllegalArgumentException("env.window: a sliding window over attempts is not supported yet"
+                    + " (each turn would need a token context of its own); set it to 0");
+        }
         long seed = c.longValue("run.seed");
         Read r = new Read(c, seed);
         return switch (name) {
@@ -607,10 +613,6 @@ public sealed interface AlgorithmSpec {
          */
         PolicyOptimizer.Config optimizer(long runSteps, long offset) {
             int total = Math.toIntExact(Math.max(1, runSteps));
-            if (warmup > 0 && warmup >= total && minRatio < 1.0) {
-                throw new IllegalArgumentException("train.warmup_steps: " + warmup + " is not below the run's " + total
-                        + " optimizer steps, so the cosine decay of train.min_lr_ratio never starts");
-            }
             LearningRateSchedule schedule = minRatio == 1.0 && warmup == 0
                     ? LearningRateSchedule.constant(lr)
                     : new LearningRateSchedule(lr, warmup, total, minRatio);

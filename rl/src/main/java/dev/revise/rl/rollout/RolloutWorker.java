@@ -4,6 +4,7 @@ import dev.revise.rl.Completion;
 import dev.revise.rl.ConversationCodec;
 import dev.revise.rl.Environment;
 import dev.revise.rl.Episode;
+import dev.revise.rl.FinishReason;
 import dev.revise.rl.Generator;
 import dev.revise.rl.Message;
 import dev.revise.rl.Prompt;
@@ -140,7 +141,8 @@ public final class RolloutWorker {
         return out;
     }
 
-    private void advance(Running r, Completion c) {
+    private void advance(Running r, Completion sampled) {
+        Completion c = fitted(sampled, environment.maxCharsPerTurn());
         int turn = r.episode.turns().size();
         r.episode.respond(c);
         r.appendAttempt(c, turn);
@@ -164,6 +166,30 @@ public final class RolloutWorker {
         }
         r.appendContext(codec.tokenizer().encode(delta));
         r.rendered = context;
+    }
+
+    /**
+     * The completion cut to the longest token prefix whose text has at most {@code maxChars}
+     * characters (0: as it is). Before, the environment graded the cut text while every sampled
+     * token was trained, including those it never saw.
+     */
+    Completion fitted(Completion c, int maxChars) {
+        if (maxChars <= 0 || c.text().length() <= maxChars) {
+            return c;
+        }
+        int lo = 0;
+        int hi = c.length(); // the longest prefix of lo tokens fits; hi tokens do not
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if (codec.tokenizer().decode(Arrays.copyOf(c.tokenIds(), mid), true).length() <= maxChars) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        int[] ids = Arrays.copyOf(c.tokenIds(), lo);
+        return new Completion(
+                codec.tokenizer().decode(ids, true), ids, Arrays.copyOf(c.logProbs(), lo), FinishReason.LENGTH);
     }
 
     /**

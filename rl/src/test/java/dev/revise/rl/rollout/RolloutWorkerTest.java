@@ -186,6 +186,39 @@ class RolloutWorkerTest {
         assertEquals(r.trajectory().turn(1).verdict().binary(), r.rewards().turn(1));
     }
 
+    /** Before: the environment graded the first max_chars_per_turn characters while every token trained. */
+    @Test
+    void anAttemptCutToMaxCharsIsCutInItsTokensToo() {
+        Generator longAnswer = (prompts, params) -> prompts.stream()
+                .map(p -> new Completion(
+                        "12345",
+                        new int[] {'1', '2', '3', '4', '5', '#'},
+                        new float[] {-1, -2, -3, -4, -5, -6},
+                        FinishReason.STOP_TOKEN))
+                .toList();
+        Environment cut = new Environment() {
+            @Override
+            public Episode start(Task task, long seed) {
+                return TWO_TURNS.start(task, seed);
+            }
+
+            @Override
+            public int maxCharsPerTurn() {
+                return 3;
+            }
+        };
+        Rollout r = new RolloutWorker(cut, longAnswer, PLAIN, PER_TURN_CORRECT, 8)
+                .run(new RolloutRequest(TASKS.subList(0, 1), 1, 1, 0, SamplingParams.sample(8)), 0)
+                .get(0);
+        Completion graded = r.trajectory().turn(0).completion();
+        assertEquals("123", graded.text());
+        assertArrayEquals(new int[] {'1', '2', '3'}, graded.tokenIds());
+        assertEquals(FinishReason.LENGTH, graded.finishReason());
+        assertEquals("Q1:123|123", CHARS.decode(r.tokens(), false));
+        assertEquals(3, r.generatedTokens(0), "only the graded tokens are trained");
+        assertArrayEquals(new float[] {0, 0, 0, -1, -2, -3, 0, -1, -2, -3}, r.sampleLogProbs());
+    }
+
     @Test
     void theFormatsRepeatedEndTokenIsNotAppendedTwice() {
         RolloutWorker w = new RolloutWorker(TWO_TURNS, DIGITS, TAGGED, PER_TURN_CORRECT, 8);
