@@ -45,8 +45,8 @@ public record DeviceSpec(String device, String dtype) {
         int id = device.contains(":") ? Integer.parseInt(device.substring(device.indexOf(':') + 1)) : 0;
         int gpus = Engine.getInstance().getGpuCount();
         if (id >= gpus) {
-            throw new IllegalArgumentException("policy.device " + device + " requested but the PyTorch engine sees "
-                    + gpus + " GPU(s); install a CUDA build of libtorch (PYTORCH_FLAVOR=cu128) or use cpu");
+            throw new IllegalArgumentException("run.device " + device + " requested but the PyTorch engine sees " + gpus
+                    + " GPU(s); install a CUDA build of libtorch (PYTORCH_FLAVOR=cu128) or use cpu");
         }
         return Device.gpu(id);
     }

@@ -26,7 +26,7 @@ import java.util.Map;
  * example is seen twice and none depends on training). Only the second attempt's tokens are
  * targets; the first attempt and the instruction are context.
  */
-public final class CorrectionSftTrainer implements Trainer {
+public final class CorrectionSftTrainer extends CountedTrainer {
 
     /** Which correction data becomes targets. */
     public enum Mode {
@@ -61,7 +61,6 @@ public final class CorrectionSftTrainer implements Trainer {
     private final TaskSource tasks;
     private final RolloutSource rollouts;
     private final SftLearner learner;
-    private long step;
 
     public CorrectionSftTrainer(Config config, TaskSource tasks, RolloutSource rollouts, SftLearner learner) {
         this.config = config;
@@ -71,22 +70,12 @@ public final class CorrectionSftTrainer implements Trainer {
     }
 
     @Override
-    public long step() {
-        return step;
-    }
-
-    @Override
     public long totalSteps() {
         return config.steps();
     }
 
     @Override
-    public void restoreStep(long step) {
-        this.step = step;
-    }
-
-    @Override
-    public Map<String, Double> trainStep() {
+    protected Map<String, Double> update(long step) {
         // 1. collect two-attempt trajectories with the current policy
         Collected c = Collected.next(
                 tasks, rollouts, config.tasksPerStep(), config.groupSize(), config.rootSeed(), step, config.sampling());
@@ -98,12 +87,12 @@ public final class CorrectionSftTrainer implements Trainer {
         stats.put("sft/examples", (double) examples.size());
         // 3. one SFT step (none when the batch yielded no example: counted, not a failure)
         if (examples.isEmpty()) {
+            learner.optimizer().idleStep(); // the schedule counts this update's step all the same
             stats.put(MetricNames.STEP_SKIPPED, 0.0);
         } else {
             stats.putAll(learner.update(examples));
         }
         stats.putAll(BatchStats.of(collected, seconds));
-        step++;
         return stats;
     }
 

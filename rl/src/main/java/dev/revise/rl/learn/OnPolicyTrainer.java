@@ -16,7 +16,7 @@ import java.util.Map;
  * update collects {@code tasksPerStep} tasks x {@code groupSize} multi-turn trajectories with the
  * current policy, scores them with one reward function and hands them to one {@link Learner}.
  */
-public final class OnPolicyTrainer implements Trainer {
+public final class OnPolicyTrainer extends CountedTrainer {
 
     /**
      * @param steps updates of the run
@@ -45,7 +45,6 @@ public final class OnPolicyTrainer implements Trainer {
     private final RolloutSource rollouts;
     private final RewardFunction reward;
     private final Learner learner;
-    private long step;
 
     public OnPolicyTrainer(
             Config config,
@@ -63,22 +62,12 @@ public final class OnPolicyTrainer implements Trainer {
     }
 
     @Override
-    public long step() {
-        return step;
-    }
-
-    @Override
     public long totalSteps() {
         return config.steps();
     }
 
     @Override
-    public void restoreStep(long step) {
-        this.step = step;
-    }
-
-    @Override
-    public Map<String, Double> trainStep() {
+    protected Map<String, Double> update(long step) {
         // 1. collect
         Collected c = Collected.next(
                 tasks, rollouts, config.tasksPerStep(), config.groupSize(), config.rootSeed(), step, config.sampling());
@@ -95,7 +84,6 @@ public final class OnPolicyTrainer implements Trainer {
         // 4. batch statistics
         stats.putAll(BatchStats.of(collected, rolloutSeconds));
         stats.put("policy/version", (double) policy.version());
-        step++;
         return stats;
     }
 }

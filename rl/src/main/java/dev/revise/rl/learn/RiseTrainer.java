@@ -43,7 +43,7 @@ import java.util.SplittableRandom;
  * (the public code's behaviour with {@code best}). The feedback must be the oracle's: RISE's
  * prefixes are "attempt, it is wrong, try again", which only an oracle can say.
  */
-public final class RiseTrainer implements Trainer {
+public final class RiseTrainer extends CountedTrainer {
 
     /** Which sampled candidates become training targets. */
     public enum Selection {
@@ -122,6 +122,7 @@ public final class RiseTrainer implements Trainer {
     private final Verifier verifier;
     private final RewardFunction reward;
     private final SftLearner learner;
+    /** The iteration being run (the update's number). */
     private int iteration;
 
     /**
@@ -149,12 +150,7 @@ public final class RiseTrainer implements Trainer {
     }
 
     public int iteration() {
-        return iteration;
-    }
-
-    @Override
-    public long step() {
-        return iteration;
+        return Math.toIntExact(step());
     }
 
     @Override
@@ -162,18 +158,14 @@ public final class RiseTrainer implements Trainer {
         return config.iterations();
     }
 
-    @Override
-    public void restoreStep(long step) {
-        this.iteration = Math.toIntExact(step);
-    }
-
-    @Override
-    public Map<String, Double> trainStep() {
-        return runIteration();
-    }
-
     /** One RISE iteration; returns its metrics. */
     public Map<String, Double> runIteration() {
+        return trainStep();
+    }
+
+    @Override
+    protected Map<String, Double> update(long step) {
+        iteration = Math.toIntExact(step);
         Map<String, Double> stats = new LinkedHashMap<>();
         // 1. on-policy multi-turn collection with oracle feedback
         Collected c = Collected.next(
@@ -214,7 +206,6 @@ public final class RiseTrainer implements Trainer {
         }
         stats.put(MetricNames.LOSS, loss);
         stats.put(MetricNames.STEP_SKIPPED, skipped);
-        iteration++;
         return stats;
     }
 

@@ -39,7 +39,7 @@ import java.util.function.BiConsumer;
  * that did the correcting. Each stage has its own AdamW moments; the learning-rate schedule is one
  * curve over the run's optimizer steps, Stage II's learner starting where Stage I's ends.
  */
-public final class ScoreTrainer implements Trainer {
+public final class ScoreTrainer extends CountedTrainer {
 
     /**
      * @param stage1Steps updates of Stage I (0 skips it: the "without Stage I" ablation)
@@ -80,7 +80,6 @@ public final class ScoreTrainer implements Trainer {
     private final RewardFunction stage2Reward;
     private final GrpoLearner stage1;
     private final GrpoLearner stage2;
-    private long step;
 
     /**
      * @param stage1Reward per-turn rewards [0, r(y2)] (the rewards module's SCoRe Stage I preset)
@@ -110,12 +109,7 @@ public final class ScoreTrainer implements Trainer {
     /** 1 or 2: the stage of the next update. */
     @Override
     public int stage() {
-        return step < config.stage1Steps() ? 1 : 2;
-    }
-
-    @Override
-    public long step() {
-        return step;
+        return step() < config.stage1Steps() ? 1 : 2;
     }
 
     @Override
@@ -123,15 +117,10 @@ public final class ScoreTrainer implements Trainer {
         return config.totalSteps();
     }
 
-    @Override
-    public void restoreStep(long step) {
-        this.step = step;
-    }
-
     /** One update: collect, re-score for the stage, learn. Returns the metrics of the step. */
     @Override
-    public Map<String, Double> trainStep() {
-        int stage = stage();
+    protected Map<String, Double> update(long step) {
+        int stage = step < config.stage1Steps() ? 1 : 2;
         // 1. collect: tasksPerStep problems x groupSize attempts-then-corrections
         Collected c = Collected.next(
                 tasks, rollouts, config.tasksPerStep(), config.groupSize(), config.rootSeed(), step, config.sampling());
@@ -150,14 +139,13 @@ public final class ScoreTrainer implements Trainer {
         // 4. batch statistics
         stats.putAll(BatchStats.of(collected, rolloutSeconds));
         stats.put("policy/version", (double) policy.version());
-        step++;
         return stats;
     }
 
     /** Runs to the end, reporting each step's metrics. */
     public void run(BiConsumer<Long, Map<String, Double>> onStep) {
         while (!done()) {
-            long s = step;
+            long s = step();
             onStep.accept(s, trainStep());
         }
     }

@@ -9,11 +9,10 @@ import java.util.function.LongFunction;
  * step must be a function of the step alone (derive its randomness from the run seed and s), which
  * is what makes a resumed run identical to an uninterrupted one.
  */
-public final class SftTrainer implements Trainer {
+public final class SftTrainer extends CountedTrainer {
     private final long steps;
     private final LongFunction<List<SftExample>> batches;
     private final SftLearner learner;
-    private long step;
 
     public SftTrainer(long steps, LongFunction<List<SftExample>> batches, SftLearner learner) {
         if (steps < 1) {
@@ -25,24 +24,13 @@ public final class SftTrainer implements Trainer {
     }
 
     @Override
-    public long step() {
-        return step;
-    }
-
-    @Override
     public long totalSteps() {
         return steps;
     }
 
     @Override
-    public void restoreStep(long step) {
-        this.step = step;
-    }
-
-    @Override
-    public Map<String, Double> trainStep() {
+    protected Map<String, Double> update(long step) {
         Map<String, Double> stats = learner.update(batches.apply(step));
-        step++;
         return stats;
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Golden values computed by hand. */
@@ -76,5 +77,28 @@ class AdvantagesTest {
         assertArrayEquals(new boolean[] {false, true}, Advantages.zeroVarianceGroups(REWARDS, 4));
         double[] w = Advantages.whiten(new double[] {1, 3}, 0);
         assertArrayEquals(new double[] {-1, 1}, w, 1e-12);
+    }
+
+    @Test
+    void zeroVarianceIsPerTurnOverTheSamplesThatReachedIt() {
+        // equal totals (1, 0) / (0, 1) but different turn-2 returns: signal
+        assertEquals(false, Advantages.zeroVariancePerTurn(new double[][] {{1, 0}, {1, 1}}));
+        assertEquals(true, Advantages.zeroVariancePerTurn(new double[][] {{1, 1}, {1, 1}}));
+        // an oracle stop: one sample has no turn 2; the rest agree at every turn
+        assertEquals(true, Advantages.zeroVariancePerTurn(new double[][] {{1}, {1, 0}, {1, 0}}));
+        assertEquals(false, Advantages.zeroVariancePerTurn(new double[][] {{1}, {1, 0}, {1, 1}}));
+    }
+
+    @Test
+    void perTurnBatchMeanAndMaskedWhitening() {
+        List<double[]> v =
+                new java.util.ArrayList<>(List.of(new double[] {1, 4}, new double[] {3}, new double[] {2, 0}));
+        Advantages.perTurnBatchMean(v);
+        assertArrayEquals(new double[] {-1, 2}, v.get(0), 1e-12);
+        assertArrayEquals(new double[] {1}, v.get(1), 1e-12);
+        assertArrayEquals(new double[] {0, -2}, v.get(2), 1e-12);
+        float[] x = {1, 99, 3};
+        Advantages.whitenMasked(x, new float[] {1, 0, 1}, 0);
+        assertArrayEquals(new float[] {-1, 0, 1}, x, 1e-6f);
     }
 }

@@ -176,4 +176,16 @@ class LossesTest {
                 1e-6);
         assertEquals(0.0, KlEstimators.exact(p, p).getFloat(0, 0), 1e-7);
     }
+
+    @Test
+    void truncatedImportanceWeightsGoldenValues() {
+        float[] learner = {-1f, -2f, -0.5f, 0f};
+        float[] sampler = {-1.5f, -1f, -3f, 0f};
+        float[] mask = {1, 1, 1, 0};
+        float[] w = PolicyLosses.truncatedImportanceWeights(learner, sampler, mask, 2.0);
+        assertEquals(Math.exp(0.5), w[0], 1e-6);
+        assertEquals(Math.exp(-1), w[1], 1e-6);
+        assertEquals(2.0, w[2], 1e-6, "e^2.5 is capped at 2");
+        assertEquals(1.0, w[3], 0, "not generated: weight 1");
+    }
 }
