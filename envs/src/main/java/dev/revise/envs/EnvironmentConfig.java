@@ -25,7 +25,7 @@ public record EnvironmentConfig(
         int maxCharsPerTurn,
         int maxTokensPerTurn) {
 
-    /** SCoRe's turn-2 instruction for math (ALGORITHMS.md). */
+    /** SCoRe's turn-2 instruction for math (docs/algorithms.md, SCoRe). */
     public static final String SCORE_MATH_INSTRUCTION = "There might be an error in the solution above because of lack"
             + " of understanding of the question. Please correct the error, if any, and rewrite the solution.";
 

@@ -5,7 +5,7 @@ import ai.djl.engine.Engine;
 
 /**
  * Where the policy runs and in what precision. CPU runs float32; float16/bfloat16 weights need a
- * CUDA device (the CPU build of libtorch aborts the JVM on bfloat16 casts, PLATFORM.md pitfall 8).
+ * CUDA device (the CPU build of libtorch aborts the JVM on bfloat16 casts, docs/platform.md pitfall 8).
  *
  * @param device {@code cpu}, {@code cuda} or {@code cuda:N}
  * @param dtype {@code float32}, {@code float16} or {@code bfloat16}

@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Imperfect worked solutions for supervised warm-up (SELF-CORRECTION-NOTES.md): each step's result
+ * Imperfect worked solutions for supervised warm-up (docs/self-correction-notes.md): each step's result
  * is replaced, with probability {@code stepError}, by a wrong value, and the chain continues from
  * the written value, so every error is locally checkable on re-reading. Two independent noisy
  * attempts per problem give a base policy whose second attempt is no better than its first.

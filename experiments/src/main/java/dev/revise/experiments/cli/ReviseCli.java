@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code revise} command line (ARCHITECTURE.md section 6). Commands that print JSON keep stdout
+ * The {@code revise} command line (docs/architecture.md section 6). Commands that print JSON keep stdout
  * to JSON; logs go to stderr. Exit status 0 on success, 2 on bad input with a message naming the
  * file, key or value, 1 on an internal error.
  */

@@ -29,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code revise eval}: the self-correction metrics of one checkpoint on a dataset (ALGORITHMS.md):
+ * {@code revise eval}: the self-correction metrics of one checkpoint on a dataset (docs/algorithms.md):
  * Acc@t per turn with Wilson intervals, Delta with its paired interval, i->c, c->i, the 2x2
  * transitions, McNemar (with several samples per problem: intervals and a sign test over problems,
  * see {@link SelfCorrectionMetrics}), edit ratio, confidence and critique, RISE's p1@tK (any attempt correct,

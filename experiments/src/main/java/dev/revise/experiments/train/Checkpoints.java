@@ -30,7 +30,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A run's checkpoints (ARCHITECTURE.md section 5): {@code checkpoints/step-NNNNNN/} holds a Hugging
+ * A run's checkpoints (docs/architecture.md section 5): {@code checkpoints/step-NNNNNN/} holds a Hugging
  * Face policy directory plus {@code optimizer.safetensors}, {@code trainer_state.json} and {@code
  * manifest.json}. A checkpoint is written into a temporary directory and renamed into place, then
  * {@code checkpoints/latest} (the name of the newest complete checkpoint) is replaced atomically,

@@ -21,7 +21,7 @@ import java.util.Map;
  * is how the frozen reference of a resumed run equals the one of the original run.
  */
 public final class PolicyFactory {
-    /** The characters of the synthetic task (the quickstart's 0.4M-parameter model). */
+    /** The characters of the synthetic task (the quickstart's 0.53M-parameter model). */
     public static final String SYNTHETIC_ALPHABET = "0123456789+-*=;:|QA";
 
     private final ConfigTree config;

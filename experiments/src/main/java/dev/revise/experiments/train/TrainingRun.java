@@ -27,7 +27,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One training run in a run directory (ARCHITECTURE.md section 5): builds every component from the
+ * One training run in a run directory (docs/architecture.md section 5): builds every component from the
  * resolved config, trains step by step, evaluates and checkpoints on schedule, and resumes from the
  * latest checkpoint so that the continued run's metrics.jsonl values (except {@code perf/} keys)
  * and final weights equal those of an uninterrupted run.

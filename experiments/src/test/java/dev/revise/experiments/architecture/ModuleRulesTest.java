@@ -9,7 +9,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The module graph of ARCHITECTURE.md section 1, checked on the compiled classes' imports. */
+/** The module graph of docs/architecture.md section 1, checked on the compiled classes' imports. */
 class ModuleRulesTest {
     static JavaClasses classes;
 

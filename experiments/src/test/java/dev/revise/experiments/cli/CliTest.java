@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The CLI contract of ARCHITECTURE.md section 6 for the commands that exist. */
+/** The CLI contract of docs/architecture.md section 6 for the commands that exist. */
 public class CliTest {
     static final Path FIXTURE = Path.of("../policies/src/test/resources/fixtures/hf-llama-tiny");
 

@@ -28,7 +28,7 @@ import java.util.function.BiConsumer;
  * delegates updates to one {@link GrpoLearner} per stage, configured per turn: Stage I's learner
  * sees per-turn rewards [0, r(y2)] with a turn discount of 0, so attempt-1 tokens get advantage 0
  * (no reward gradient) and only the KL (beta2 on turn 1); Stage II sees [r(y1), r(y2) + b] with the
- * KL beta1. RLOO baselines as in the feasibility notes (the paper uses REINFORCE); GRPO-style
+ * KL beta1. RLOO baselines as in docs/self-correction-notes.md (the paper uses REINFORCE); GRPO-style
  * advantages are a learner option. The stage is a function of the step, so it is recorded by
  * recording the step.
  *

@@ -7,7 +7,7 @@ import dev.revise.rl.train.TensorConstants;
 /**
  * Per-token policy-gradient losses and their aggregation. All inputs are (B, T) arrays in the
  * caller's scope; constants come from {@link TensorConstants} (scalar ops are unsafe inside a
- * gradient collector, PLATFORM.md pitfall 1).
+ * gradient collector, docs/platform.md pitfall 1).
  */
 public final class PolicyLosses {
     private PolicyLosses() {}

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The self-correction metrics of ALGORITHMS.md over trajectories of K turns (one or more samples
+ * The self-correction metrics of docs/algorithms.md over trajectories of K turns (one or more samples
  * per problem). A trajectory that stopped early because it was correct (oracle feedback) counts
  * as correct at every later turn (its last verdict carries forward).
  *

@@ -3,7 +3,7 @@ package dev.revise.rl.rollout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Seeds derived by hashing (ARCHITECTURE.md section 3): a sample's random stream depends only on
+ * Seeds derived by hashing (docs/architecture.md section 3): a sample's random stream depends only on
  * (root seed, iteration, task id, sample index, turn), never on which worker ran it or in what
  * order, so local and Ray runs with the same root seed produce the same trajectories.
  */

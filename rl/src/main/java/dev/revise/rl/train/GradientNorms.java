@@ -6,7 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Collection;
 
-/** Global gradient norm and zeroing, with every temporary closed at once (pitfalls 3 and 4). */
+/** Global gradient norm and zeroing, with every temporary closed at once (docs/platform.md pitfalls 3 and 4). */
 public final class GradientNorms {
     private GradientNorms() {}
 

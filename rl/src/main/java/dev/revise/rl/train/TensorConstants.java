@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * <p>Why: inside a {@code GradientCollector}, DJL's {@code NDArray.mul/div/pow(Number)} wraps the
  * scalar in a tensor over a direct buffer that can be freed before {@code backward()}, which
- * corrupts gradients at random (PLATFORM.md, pitfall 1). Losses multiply by constants from here
+ * corrupts gradients at random (docs/platform.md pitfall 1). Losses multiply by constants from here
  * instead: {@code x.mul(constants.of(0.5f))}. Not thread-safe: one instance per model or learner.
  */
 public final class TensorConstants implements AutoCloseable {
