@@ -143,11 +143,10 @@ public sealed interface AlgorithmSpec {
         if (name == Name.SFT || name == Name.PAIR_SFT || name == Name.STAR) {
             refuseIfSet(c, "rewards", name.configName + " learns from targets, not rewards");
         }
-        if (name != Name.SFT && c.integer("env.window", 0, Integer.MAX_VALUE) > 0) {
-            // a window re-renders each turn's context without the earlier attempts, so an episode is no
-            // longer one token sequence, which is what rollouts and learners hold
-            throw new IllegalArgumentException("env.window: a sliding window over attempts is not supported yet"
-                    + " (each turn would need a token context of its own); set it to 0");
+        if (name == Name.PPO && c.integer("env.window", 0, Integer.MAX_VALUE) > 0) {
+            // token-level GAE runs along one sequence; a window gives later turns contexts of their own
+            throw new IllegalArgumentException("env.window: ppo needs each episode as one token sequence; use grpo,"
+                    + " rloo or reinforce with a window, or set env.window to 0");
         }
         long seed = c.longValue("run.seed");
         Read r = new Read(c, seed);

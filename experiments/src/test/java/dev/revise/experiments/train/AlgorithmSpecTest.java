@@ -135,6 +135,10 @@ class AlgorithmSpecTest {
         assertThat(refused(config(AlgorithmSpec.Name.SCORE, "rewards={correct: {type: correctness}}", "score.alpha=3"))
                         .getMessage())
                 .contains("score.alpha");
+        assertThat(refused(config(AlgorithmSpec.Name.PPO, "env.turns=3", "env.window=1"))
+                        .getMessage())
+                .contains("env.window", "ppo");
+        TrainingRun.validate(config(AlgorithmSpec.Name.RLOO, "env.turns=3", "env.window=1"));
         assertThat(refused(config(AlgorithmSpec.Name.SFT, "rewards={correct: {type: correctness}}"))
                         .getMessage())
                 .contains("rewards");

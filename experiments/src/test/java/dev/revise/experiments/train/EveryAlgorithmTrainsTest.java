@@ -116,4 +116,35 @@ class EveryAlgorithmTrainsTest {
                 .as("clip fraction of a run with 2 epochs x 2 mini-batches")
                 .isGreaterThan(0);
     }
+
+    /** Before: env.window made the rollout worker throw, so RISE's sliding window could not run. */
+    @ParameterizedTest
+    @ValueSource(strings = {"grpo", "rise"})
+    void aSlidingWindowOverAttemptsTrains(String algorithm) throws Exception {
+        List<String> sets = new ArrayList<>(List.of(
+                "algorithm=" + algorithm,
+                "policy.checkpoint=base/synthetic-sft",
+                "train.tasks_per_step=4",
+                "env.turns=3",
+                "env.window=1",
+                "rise.iterations=1",
+                "rise.candidates=2",
+                "rise.sft_steps_per_iteration=1",
+                "rise.sft_batch_rows=4",
+                "rollout.backend=local",
+                "eval.problems=4"));
+        if (algorithm.equals("rise")) {
+            sets.add("env.feedback=oracle");
+            sets.add("env.retry_message=|");
+        } else {
+            sets.add("train.steps=1");
+            sets.add("train.group_size=2");
+        }
+        Path run = dir.resolve("window-" + algorithm);
+        new TrainingRun(ConfigTree.resolve(null, sets), run, false, p -> {}).run();
+        JsonNode last = new ObjectMapper()
+                .readTree(Files.readAllLines(run.resolve("metrics.jsonl")).get(0));
+        assertThat(last.has("eval/acc_t3")).isTrue();
+        assertThat(run.resolve("checkpoints/step-000001/optimizer.safetensors")).exists();
+    }
 }

@@ -100,6 +100,7 @@ public final class CorrectionSftTrainer extends CountedTrainer {
     static List<SftExample> star(List<Rollout> rollouts) {
         List<SftExample> out = new ArrayList<>();
         for (Rollout r : rollouts) {
+            oneRow(r);
             if (r.trajectory().size() >= 2
                     && !r.trajectory().turn(0).verdict().correct()
                     && r.trajectory().turn(1).verdict().correct()) {
@@ -138,6 +139,7 @@ public final class CorrectionSftTrainer extends CountedTrainer {
             }
             int next = 0;
             for (Rollout r : g) {
+                oneRow(r);
                 if (r.trajectory().size() < 2
                         || r.trajectory().turn(0).verdict().correct()) {
                     continue;
@@ -151,6 +153,14 @@ public final class CorrectionSftTrainer extends CountedTrainer {
             }
         }
         return out;
+    }
+
+    /** Two attempts share one context (a window over one earlier attempt never drops it). */
+    private static void oneRow(Rollout r) {
+        if (r.rows() != 1) {
+            throw new IllegalStateException("rollout of '" + r.trajectory().taskId() + "' has " + r.rows()
+                    + " token rows; the correction baselines need the two attempts in one context");
+        }
     }
 
     private static int firstTokenOf(Rollout r, int turn) {

@@ -8,7 +8,6 @@ import ai.djl.training.GradientCollector;
 import dev.revise.rl.Policy;
 import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.ScoreOptions;
-import dev.revise.rl.TokenBatch;
 import dev.revise.rl.TokenScores;
 import dev.revise.rl.math.Advantages;
 import dev.revise.rl.math.Clip;
@@ -635,28 +634,33 @@ public final class GrpoLearner implements Learner {
         try (NDManager scope = Scopes.named(policy.manager(), "kl-in-reward")) {
             for (int from = 0; from < rollouts.size(); from += micro) {
                 List<Rollout> mb = rollouts.subList(from, Math.min(rollouts.size(), from + micro));
-                TokenBatch batch =
-                        new TokenBatch(mb.stream().map(Rollout::tokens).toArray(int[][]::new));
-                float[] lp = policy.score(scope, batch, config.scoring(ScoreOptions.LOGPROBS_ONLY))
+                double[][] none = new double[mb.size()][];
+                for (int i = 0; i < none.length; i++) {
+                    none[i] = new double[mb.get(i).trajectory().size()];
+                }
+                TokenColumns rows = TokenColumns.of(mb, none); // one row per token row of each rollout
+                float[] lp = policy.score(scope, rows.batch(), config.scoring(ScoreOptions.LOGPROBS_ONLY))
                         .logProbs()
                         .toFloatArray();
                 float[] lq = reference
-                        .score(scope, batch, config.scoring(ScoreOptions.LOGPROBS_ONLY))
+                        .score(scope, rows.batch(), config.scoring(ScoreOptions.LOGPROBS_ONLY))
                         .logProbs()
                         .toFloatArray();
-                int cols = batch.maxLength() - 1;
-                for (int i = 0; i < mb.size(); i++) {
-                    Rollout r = mb.get(i);
+                int cols = rows.columns();
+                int row = 0;
+                for (Rollout r : mb) {
                     double[] turnKl = new double[r.rewards().perTurn().length];
-                    for (int j = 1; j < r.tokens().length; j++) {
-                        int turn = r.turnOfToken()[j];
-                        if (turn >= 0 && turn < turnKl.length) {
-                            double k1 = lp[i * cols + j - 1] - lq[i * cols + j - 1];
-                            turnKl[turn] += k1;
-                            sum += k1;
-                            count++;
-                            perTurnSum.computeIfAbsent(turn, k -> new double[2])[0] += k1;
-                            perTurnSum.get(turn)[1]++;
+                    for (int k = 0; k < r.rows(); k++, row++) {
+                        for (int c = row * cols; c < (row + 1) * cols; c++) {
+                            int turn = rows.turn()[c];
+                            if (turn >= 0 && turn < turnKl.length) {
+                                double k1 = lp[c] - lq[c];
+                                turnKl[turn] += k1;
+                                sum += k1;
+                                count++;
+                                perTurnSum.computeIfAbsent(turn, t -> new double[2])[0] += k1;
+                                perTurnSum.get(turn)[1]++;
+                            }
                         }
                     }
                     double[] rewards = r.rewards().perTurn().clone();

@@ -127,6 +127,13 @@ public final class PpoLearner implements Learner {
     public Map<String, Double> update(List<Rollout> rollouts) {
         Map<String, Double> stats = new LinkedHashMap<>();
         RewardStats.put(rollouts, stats);
+        for (Rollout r : rollouts) {
+            if (r.rows() != 1) {
+                // token-level GAE runs along one sequence; a windowed episode is several
+                throw new IllegalArgumentException("PPO needs each episode as one token sequence; env.window gave"
+                        + " task '" + r.trajectory().taskId() + "' " + r.rows() + " (use grpo, rloo or reinforce)");
+            }
+        }
         double[][] noAdvantages = new double[rollouts.size()][];
         for (int i = 0; i < noAdvantages.length; i++) {
             noAdvantages[i] = new double[rollouts.get(i).trajectory().size()];

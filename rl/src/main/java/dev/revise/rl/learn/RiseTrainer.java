@@ -182,8 +182,7 @@ public final class RiseTrainer extends CountedTrainer {
             Task task = taskOf(batch, r.trajectory().taskId());
             double[] onPolicy = reward.score(r.trajectory()).perTurn();
             for (int turn = 0; turn < r.trajectory().size(); turn++) {
-                int start = firstTokenOf(r, turn);
-                int[] prefix = java.util.Arrays.copyOf(r.tokens(), start);
+                int[] prefix = r.contextOf(turn); // what the policy saw, window and all
                 examples.addAll(targets(task, r.trajectory(), prefix, onPolicy[turn], turn, prefixes));
             }
         }
@@ -269,16 +268,6 @@ public final class RiseTrainer extends CountedTrainer {
         Trajectory t =
                 new Trajectory(episode.taskId(), episode.groupId(), turns, episode.policyVersion(), episode.seed());
         return reward.score(t).perTurn()[turn];
-    }
-
-    private static int firstTokenOf(Rollout r, int turn) {
-        for (int i = 0; i < r.turnOfToken().length; i++) {
-            if (r.turnOfToken()[i] == turn) {
-                return i;
-            }
-        }
-        throw new IllegalStateException(
-                "rollout of task '" + r.trajectory().taskId() + "' has no tokens for turn " + turn);
     }
 
     private static Task taskOf(List<Task> batch, String id) {

@@ -20,32 +20,42 @@ public record TokenColumns(
         TokenBatch batch, int columns, float[] mask, int[] turn, float[] samplerLogProbs, float[] advantages) {
 
     /**
+     * One row per token row of each rollout (one, unless a sliding window gave a turn a context of
+     * its own: {@link Rollout#rowStarts()}), in rollout order.
+     *
      * @param turnAdvantages per rollout, the advantage of each of its turns
      */
     public static TokenColumns of(List<Rollout> rollouts, double[][] turnAdvantages) {
-        int b = rollouts.size();
-        int[][] rows = new int[b][];
+        int b = 0;
         int longest = 0;
-        for (int i = 0; i < b; i++) {
-            rows[i] = rollouts.get(i).tokens();
-            longest = Math.max(longest, rows[i].length);
+        for (Rollout r : rollouts) {
+            b += r.rows();
+            for (int k = 0; k < r.rows(); k++) {
+                longest = Math.max(longest, r.rowEnd(k) - r.rowStart(k));
+            }
         }
+        int[][] rows = new int[b][];
         int cols = longest - 1;
         float[] mask = new float[b * cols];
         int[] turn = new int[b * cols];
         float[] old = new float[b * cols];
         float[] adv = new float[b * cols];
         java.util.Arrays.fill(turn, -1);
-        for (int i = 0; i < b; i++) {
+        int row = 0;
+        for (int i = 0; i < rollouts.size(); i++) {
             Rollout r = rollouts.get(i);
-            for (int pos = 1; pos < r.tokens().length; pos++) {
-                int t = r.turnOfToken()[pos];
-                if (t >= 0) {
-                    int c = i * cols + pos - 1;
-                    mask[c] = 1f;
-                    turn[c] = t;
-                    old[c] = r.sampleLogProbs()[pos];
-                    adv[c] = (float) turnAdvantages[i][t];
+            for (int k = 0; k < r.rows(); k++, row++) {
+                int start = r.rowStart(k);
+                rows[row] = java.util.Arrays.copyOfRange(r.tokens(), start, r.rowEnd(k));
+                for (int pos = 1; pos < rows[row].length; pos++) {
+                    int t = r.turnOfToken()[start + pos];
+                    if (t >= 0) {
+                        int c = row * cols + pos - 1;
+                        mask[c] = 1f;
+                        turn[c] = t;
+                        old[c] = r.sampleLogProbs()[start + pos];
+                        adv[c] = (float) turnAdvantages[i][t];
+                    }
                 }
             }
         }

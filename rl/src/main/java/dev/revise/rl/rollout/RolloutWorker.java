@@ -31,6 +31,11 @@ import java.util.List;
  * appended as not-generated (-1). Turns where a full re-render would have differed from the
  * appended context are counted ({@link Rollout#rerenderMismatches()}).
  *
+ * <p>A sliding window over attempts ({@code env.window}) drops earlier attempts from a turn's
+ * conversation, so that context is not an extension of the previous one: the turn starts a token
+ * row of its own, the windowed conversation rendered and encoded, then its attempt ({@link
+ * Rollout#rowStarts()}). Each generated token is in exactly one row, the one it was sampled in.
+ *
  * <p>Plain Java and single-threaded: a local source runs one per thread, a Ray actor holds one.
  */
 public final class RolloutWorker {
@@ -71,6 +76,7 @@ public final class RolloutWorker {
         final IntBuffer tokens = new IntBuffer();
         final IntBuffer turns = new IntBuffer();
         final FloatBuffer logProbs = new FloatBuffer();
+        final IntBuffer rowStarts = new IntBuffer();
         String rendered; // the context as text: what the template rendered, then only appended to
         int rerenderMismatches;
 
@@ -79,7 +85,13 @@ public final class RolloutWorker {
             this.sample = sample;
             this.episode = environment.start(task, seed);
             this.rendered = codec.render(episode.conversation());
+            rowStarts.add(0);
             appendContext(codec.tokenizer().encode(rendered));
+        }
+
+        /** The current row: what the policy sees for the next attempt. */
+        int[] context() {
+            return Arrays.copyOfRange(tokens.toArray(), rowStarts.last(), tokens.size());
         }
 
         void appendContext(int[] ids) {
@@ -118,7 +130,7 @@ public final class RolloutWorker {
                 for (Running r : chunk) {
                     int turn = r.episode.turns().size();
                     long seed = Seeds.derive(request.rootSeed(), request.iteration(), r.task.id(), r.sample, turn);
-                    prompts.add(new Prompt(r.tokens.toArray(), seed));
+                    prompts.add(new Prompt(r.context(), seed));
                 }
                 List<Completion> completions = generator.generate(prompts, request.sampling());
                 for (int i = 0; i < chunk.size(); i++) {
@@ -136,7 +148,8 @@ public final class RolloutWorker {
                     r.turns.toArray(),
                     r.logProbs.toArray(),
                     rewards.score(t),
-                    r.rerenderMismatches));
+                    r.rerenderMismatches,
+                    r.rowStarts.toArray()));
         }
         return out;
     }
@@ -150,6 +163,13 @@ public final class RolloutWorker {
             return;
         }
         List<Message> conversation = r.episode.conversation();
+        if (attempts(conversation) != turn + 1) {
+            // the window dropped an earlier attempt: the next turn's context is a new row
+            r.rendered = codec.render(conversation);
+            r.rowStarts.add(r.tokens.size());
+            r.appendContext(codec.tokenizer().encode(r.rendered));
+            return;
+        }
         String delta = continuation(conversation, r.task.id(), turn);
         String context = r.rendered + c.text() + delta;
         if (!codec.render(conversation).equals(context)) {
@@ -198,19 +218,10 @@ public final class RolloutWorker {
      */
     private String continuation(List<Message> conversation, String taskId, int turn) {
         int last = -1;
-        int attempts = 0;
         for (int i = 0; i < conversation.size(); i++) {
             if (conversation.get(i).role() == Role.ASSISTANT) {
                 last = i;
-                attempts++;
             }
-        }
-        if (attempts != turn + 1) {
-            // a sliding window drops earlier attempts from the conversation: its turns need contexts of
-            // their own, which the learners do not take yet (one token sequence per episode)
-            throw new IllegalStateException("task '" + taskId + "', turn " + turn + ": the conversation holds "
-                    + attempts + " of " + (turn + 1) + " attempts (env.window drops earlier ones), so the turns"
-                    + " cannot share one token context; env.window is not supported by the rollout worker");
         }
         if (last < 0) {
             throw new IllegalStateException("task '" + taskId + "': no assistant message after turn " + turn);
@@ -225,6 +236,14 @@ public final class RolloutWorker {
                     + " found");
         }
         return text.substring(at + SENTINEL.length());
+    }
+
+    private static int attempts(List<Message> conversation) {
+        int n = 0;
+        for (Message m : conversation) {
+            n += m.role() == Role.ASSISTANT ? 1 : 0;
+        }
+        return n;
     }
 
     /** A growable float array. */
@@ -258,6 +277,14 @@ public final class RolloutWorker {
 
         int[] toArray() {
             return Arrays.copyOf(data, size);
+        }
+
+        int size() {
+            return size;
+        }
+
+        int last() {
+            return data[size - 1];
         }
     }
 }

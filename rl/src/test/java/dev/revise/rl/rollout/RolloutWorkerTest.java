@@ -186,6 +186,81 @@ class RolloutWorkerTest {
         assertEquals(r.trajectory().turn(1).verdict().binary(), r.rewards().turn(1));
     }
 
+    /** Three attempts; the conversation keeps only the last attempt (a window of 1). */
+    static final Environment WINDOW_OF_ONE = (task, seed) -> new Episode() {
+        final List<Turn> turns = new ArrayList<>();
+
+        @Override
+        public Task task() {
+            return task;
+        }
+
+        @Override
+        public List<Message> conversation() {
+            List<Message> c = new ArrayList<>(List.of(Message.user(task.prompt())));
+            if (!turns.isEmpty()) {
+                Turn t = turns.get(turns.size() - 1);
+                c.add(Message.assistant(t.completion().text()));
+                c.add(Message.user(t.feedback().message()));
+            }
+            return c;
+        }
+
+        @Override
+        public Feedback respond(Completion completion) {
+            Verdict v = Verdict.incorrect(completion.text(), 0, "differs");
+            Feedback f = turns.size() == 2 ? Feedback.end() : Feedback.retry("|");
+            turns.add(new Turn(turns.size(), conversation(), completion, v, f));
+            return f;
+        }
+
+        @Override
+        public boolean isDone() {
+            return turns.size() == 3;
+        }
+
+        @Override
+        public List<Turn> turns() {
+            return turns;
+        }
+
+        @Override
+        public Trajectory trajectory(String groupId, long policyVersion) {
+            return new Trajectory(task.id(), groupId, turns, policyVersion, seed);
+        }
+    };
+
+    /** Before: a window made the worker throw; now a turn whose context dropped an attempt is a new row. */
+    @Test
+    void aSlidingWindowGivesATurnARowOfItsOwn() {
+        List<String> seen = new ArrayList<>();
+        Generator recording = (prompts, params) -> {
+            for (Prompt p : prompts) {
+                seen.add(CHARS.decode(p.tokenIds(), false));
+            }
+            return DIGITS.generate(prompts, params);
+        };
+        Rollout r = new RolloutWorker(WINDOW_OF_ONE, recording, PLAIN, PER_TURN_CORRECT, 8)
+                .run(new RolloutRequest(TASKS.subList(0, 1), 1, 3, 0, SamplingParams.sample(4)), 0)
+                .get(0);
+        String d1 = r.trajectory().turn(0).completion().text();
+        String d2 = r.trajectory().turn(1).completion().text();
+        String d3 = r.trajectory().turn(2).completion().text();
+        assertEquals(2, r.rows());
+        // turn 2's conversation still holds every attempt: appended; turn 3's dropped attempt 1: a new row
+        assertEquals(
+                "Q1:" + d1 + "#|" + d2 + "#",
+                CHARS.decode(java.util.Arrays.copyOfRange(r.tokens(), 0, r.rowEnd(0)), false));
+        assertEquals(
+                "Q1:" + d2 + "|" + d3 + "#",
+                CHARS.decode(java.util.Arrays.copyOfRange(r.tokens(), r.rowStart(1), r.rowEnd(1)), false));
+        assertEquals(List.of("Q1:", "Q1:" + d1 + "#|", "Q1:" + d2 + "|"), seen, "what the policy saw each turn");
+        assertEquals("Q1:" + d2 + "|", CHARS.decode(r.contextOf(2), false));
+        for (int turn = 0; turn < 3; turn++) {
+            assertEquals(2, r.generatedTokens(turn), "each attempt's tokens are trained once, in their own row");
+        }
+    }
+
     /** Before: the environment graded the first max_chars_per_turn characters while every token trained. */
     @Test
     void anAttemptCutToMaxCharsIsCutInItsTokensToo() {
