@@ -21,6 +21,7 @@ import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.RewardFunction;
 import dev.revise.rl.SamplingParams;
 import dev.revise.rl.Task;
+import dev.revise.rl.learn.GrpoConfig;
 import dev.revise.rl.learn.GrpoLearner;
 import dev.revise.rl.learn.MetricNames;
 import dev.revise.rl.math.KlEstimators;
@@ -70,16 +71,16 @@ class RolloutToUpdateTest {
                 GrpoLearner learner = new GrpoLearner(
                         policy,
                         reference,
-                        new GrpoLearner.Config(
-                                GrpoLearner.AdvantageMode.LEAVE_ONE_OUT,
+                        new GrpoConfig(
+                                GrpoConfig.AdvantageMode.LEAVE_ONE_OUT,
                                 0.0,
                                 false,
                                 dev.revise.rl.math.Clip.standard(),
                                 PolicyLosses.Aggregation.TOKEN_MEAN,
                                 1f,
-                                new GrpoLearner.Kl(KlEstimators.Estimator.K3, new double[] {1.0, 0.01}),
+                                new GrpoConfig.Kl(KlEstimators.Estimator.K3, new double[] {1.0, 0.01}),
                                 0.0,
-                                GrpoLearner.Passes.single(4),
+                                GrpoConfig.Passes.single(4),
                                 0,
                                 new dev.revise.rl.learn.PolicyOptimizer.Config(
                                         LearningRateSchedule.constant(1e-3), AdamW.Config.defaults()),

@@ -19,6 +19,7 @@ import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.Trajectory;
 import dev.revise.rl.Turn;
 import dev.revise.rl.Verdict;
+import dev.revise.rl.learn.GrpoConfig;
 import dev.revise.rl.learn.GrpoLearner;
 import dev.revise.rl.learn.MetricNames;
 import dev.revise.rl.learn.PolicyOptimizer;
@@ -87,21 +88,21 @@ class GrpoLearnerTest {
         return out;
     }
 
-    static GrpoLearner.Config config(int microBatchRows, double klCoefficient, double entropy) {
+    static GrpoConfig config(int microBatchRows, double klCoefficient, double entropy) {
         return config(microBatchRows, klCoefficient, entropy, 1.0);
     }
 
-    static GrpoLearner.Config config(int microBatchRows, double klCoefficient, double entropy, double temperature) {
-        return new GrpoLearner.Config(
-                GrpoLearner.AdvantageMode.GROUP_STD,
+    static GrpoConfig config(int microBatchRows, double klCoefficient, double entropy, double temperature) {
+        return new GrpoConfig(
+                GrpoConfig.AdvantageMode.GROUP_STD,
                 1.0,
                 false,
                 Clip.higher(),
                 Aggregation.TOKEN_MEAN,
                 1f,
-                new GrpoLearner.Kl(KlEstimators.Estimator.K3, new double[] {0.1, klCoefficient}),
+                new GrpoConfig.Kl(KlEstimators.Estimator.K3, new double[] {0.1, klCoefficient}),
                 entropy,
-                GrpoLearner.Passes.single(microBatchRows),
+                GrpoConfig.Passes.single(microBatchRows),
                 0,
                 new PolicyOptimizer.Config(
                         LearningRateSchedule.constant(1e-2), new AdamW.Config(0.9, 0.99, 1e-8, 0.0, 1.0)),
@@ -176,9 +177,8 @@ class GrpoLearnerTest {
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy p = policy(root, 2);
                 LlamaPolicy ref = policy(root, 3)) {
-            GrpoLearner.Config c = config(0, 0.05, 0);
-            GrpoLearner.Config exact =
-                    c.withKl(new GrpoLearner.Kl(KlEstimators.Estimator.EXACT, new double[] {0.1, 0.05}));
+            GrpoConfig c = config(0, 0.05, 0);
+            GrpoConfig exact = c.withKl(new GrpoConfig.Kl(KlEstimators.Estimator.EXACT, new double[] {0.1, 0.05}));
             List<Rollout> batch = rollouts(2, 3, 11);
             double expected = 0;
             double count = 0;
@@ -226,9 +226,9 @@ class GrpoLearnerTest {
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy p = policy(root, 2);
                 LlamaPolicy ref = policy(root, 3)) {
-            GrpoLearner.Config c = config(0, 0.05, 0);
-            java.util.function.DoubleFunction<GrpoLearner.Config> withTarget = target ->
-                    c.withKl(new GrpoLearner.Kl(KlEstimators.Estimator.K1, new double[] {0.1}, true, target, 6));
+            GrpoConfig c = config(0, 0.05, 0);
+            java.util.function.DoubleFunction<GrpoConfig> withTarget = target ->
+                    c.withKl(new GrpoConfig.Kl(KlEstimators.Estimator.K1, new double[] {0.1}, true, target, 6));
             List<Rollout> same = new ArrayList<>();
             for (Rollout r : rollouts(2, 3, 13)) {
                 same.add(r.withRewards(new RewardBreakdown(new double[] {1, 1}, Map.of())));
@@ -267,8 +267,8 @@ class GrpoLearnerTest {
                     r.sampleLogProbs(),
                     new RewardBreakdown(ones, Map.of())));
         }
-        GrpoLearner.Config c = config(0, 0, 0);
-        GrpoLearner.Config filtering = c.withKl(GrpoLearner.Kl.none()).withFilterZeroVarianceGroups(true);
+        GrpoConfig c = config(0, 0, 0);
+        GrpoConfig filtering = c.withKl(GrpoConfig.Kl.none()).withFilterZeroVarianceGroups(true);
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy p = policy(root, 3);
                 GrpoLearner learner = new GrpoLearner(p, null, filtering)) {

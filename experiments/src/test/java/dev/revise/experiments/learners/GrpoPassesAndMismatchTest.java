@@ -10,6 +10,7 @@ import dev.revise.policies.LlamaPolicy;
 import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.ScoreOptions;
 import dev.revise.rl.TokenBatch;
+import dev.revise.rl.learn.GrpoConfig;
 import dev.revise.rl.learn.GrpoLearner;
 import dev.revise.rl.learn.MetricNames;
 import dev.revise.rl.math.Clip;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class GrpoPassesAndMismatchTest {
 
-    static GrpoLearner.Config base() {
-        return GrpoLearnerTest.config(0, 0, 0).withKl(GrpoLearner.Kl.none());
+    static GrpoConfig base() {
+        return GrpoLearnerTest.config(0, 0, 0).withKl(GrpoConfig.Kl.none());
     }
 
     /** The rollouts with their sampler log-probs replaced by the policy's own, plus {@code shift}. */
@@ -56,7 +57,7 @@ class GrpoPassesAndMismatchTest {
         List<Rollout> batch = GrpoLearnerTest.rollouts(2, 4, 5);
         double[] clip = new double[2];
         long[] steps = new long[2];
-        GrpoLearner.Passes[] passes = {GrpoLearner.Passes.single(0), new GrpoLearner.Passes(2, 2, 3)};
+        GrpoConfig.Passes[] passes = {GrpoConfig.Passes.single(0), new GrpoConfig.Passes(2, 2, 3)};
         for (int k = 0; k < 2; k++) {
             try (NDManager root = NDManager.newBaseManager();
                     LlamaPolicy p = GrpoLearnerTest.policy(root, 4);
@@ -99,8 +100,7 @@ class GrpoPassesAndMismatchTest {
                 GrpoLearner learner = new GrpoLearner(
                         p,
                         ref,
-                        base().withKl(new GrpoLearner.Kl(
-                                KlEstimators.Estimator.K1, new double[] {0.1}, true, 0, 10)))) {
+                        base().withKl(new GrpoConfig.Kl(KlEstimators.Estimator.K1, new double[] {0.1}, true, 0, 10)))) {
             assertEquals(1.0, learner.update(same).get(MetricNames.ZERO_VARIANCE_GROUPS));
         }
     }
@@ -160,9 +160,8 @@ class GrpoPassesAndMismatchTest {
     @Test
     void k1InTheLossIsRefused() {
         IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class,
-                () -> new GrpoLearner.Kl(KlEstimators.Estimator.K1, new double[] {0.1}));
+                IllegalArgumentException.class, () -> new GrpoConfig.Kl(KlEstimators.Estimator.K1, new double[] {0.1}));
         assertTrue(e.getMessage().contains("zero expected gradient"), e.getMessage());
-        new GrpoLearner.Kl(KlEstimators.Estimator.K1, new double[] {0}); // off: nothing to refuse
+        new GrpoConfig.Kl(KlEstimators.Estimator.K1, new double[] {0}); // off: nothing to refuse
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.rl.RewardBreakdown;
+import dev.revise.rl.learn.GrpoConfig;
 import dev.revise.rl.learn.GrpoLearner;
 import dev.revise.rl.learn.MetricNames;
 import dev.revise.rl.math.KlEstimators;
@@ -20,17 +21,17 @@ import org.junit.jupiter.api.Test;
 
 /** SCoRe's stages as configured for GrpoLearner: Stage I puts no reward gradient on attempt 1. */
 class ScoreStageTest {
-    static GrpoLearner.Config stage(double klTurn1) {
-        return new GrpoLearner.Config(
-                GrpoLearner.AdvantageMode.LEAVE_ONE_OUT,
+    static GrpoConfig stage(double klTurn1) {
+        return new GrpoConfig(
+                GrpoConfig.AdvantageMode.LEAVE_ONE_OUT,
                 0.0,
                 false,
                 dev.revise.rl.math.Clip.standard(),
                 Aggregation.TOKEN_MEAN,
                 1f,
-                new GrpoLearner.Kl(KlEstimators.Estimator.K3, new double[] {klTurn1, 0}),
+                new GrpoConfig.Kl(KlEstimators.Estimator.K3, new double[] {klTurn1, 0}),
                 0.0,
-                GrpoLearner.Passes.single(0),
+                GrpoConfig.Passes.single(0),
                 0,
                 new dev.revise.rl.learn.PolicyOptimizer.Config(
                         LearningRateSchedule.constant(1e-3), new AdamW.Config(0.9, 0.99, 1e-8, 0, 0)),

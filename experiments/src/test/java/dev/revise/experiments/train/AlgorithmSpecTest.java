@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.revise.experiments.cli.CliTest;
 import dev.revise.experiments.config.ConfigTree;
-import dev.revise.rl.learn.GrpoLearner;
+import dev.revise.rl.learn.GrpoConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -159,7 +159,7 @@ class AlgorithmSpecTest {
      */
     @Test
     void theScheduleCountsTheRunsOptimizerSteps() {
-        AlgorithmSpec.Ppo ppo = (AlgorithmSpec.Ppo) AlgorithmSpec.read(config(
+        PpoSpec ppo = (PpoSpec) AlgorithmSpec.read(config(
                 AlgorithmSpec.Name.PPO,
                 "train.steps=60",
                 "train.tasks_per_step=32",
@@ -169,15 +169,15 @@ class AlgorithmSpecTest {
                 "train.warmup_steps=10",
                 "train.min_lr_ratio=0.1"));
         assertEquals(60 * 2 * 2, ppo.learner().optimizer().schedule().totalSteps());
-        AlgorithmSpec.PolicyGradient grpo = (AlgorithmSpec.PolicyGradient) AlgorithmSpec.read(config(
+        PolicyGradientSpec grpo = (PolicyGradientSpec) AlgorithmSpec.read(config(
                 AlgorithmSpec.Name.GRPO,
                 "train.steps=10",
                 "grpo.epochs=3",
                 "grpo.mini_batches=2",
                 "train.min_lr_ratio=0.1"));
         assertEquals(60, grpo.learner().optimizer().schedule().totalSteps());
-        assertEquals(new GrpoLearner.Passes(3, 2, 0), grpo.learner().passes());
-        AlgorithmSpec.Score score = (AlgorithmSpec.Score) AlgorithmSpec.read(config(
+        assertEquals(new GrpoConfig.Passes(3, 2, 0), grpo.learner().passes());
+        ScoreSpec score = (ScoreSpec) AlgorithmSpec.read(config(
                 AlgorithmSpec.Name.SCORE,
                 "score.stage1_steps=30",
                 "score.stage2_steps=20",
@@ -186,7 +186,7 @@ class AlgorithmSpecTest {
         assertEquals(50, score.stage2().optimizer().schedule().totalSteps());
         assertEquals(0, score.stage1().optimizer().scheduleOffset());
         assertEquals(30, score.stage2().optimizer().scheduleOffset(), "Stage II continues the one curve");
-        AlgorithmSpec.Rise rise = (AlgorithmSpec.Rise) AlgorithmSpec.read(config(
+        RiseSpec rise = (RiseSpec) AlgorithmSpec.read(config(
                 AlgorithmSpec.Name.RISE,
                 "rise.iterations=4",
                 "rise.sft_steps_per_iteration=30",

@@ -10,7 +10,6 @@ import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.ScoreOptions;
 import dev.revise.rl.TokenScores;
 import dev.revise.rl.math.Advantages;
-import dev.revise.rl.math.Clip;
 import dev.revise.rl.math.KlEstimators;
 import dev.revise.rl.math.PolicyLosses;
 import dev.revise.rl.math.PolicyLosses.Aggregation;
@@ -45,7 +44,7 @@ import java.util.TreeMap;
  * num_iterations x steps_per_generation, verl's ppo_epochs x mini-batches). pi_old is the policy
  * before the update, scored once without gradient, so the first step's ratio is exactly 1; with
  * one step per batch the ratio stays 1 and clipping cannot act. Options: clip-higher
- * (eps_high > eps_low), dual clip, the three loss aggregations of {@link Aggregation}, per-turn KL
+ * (eps_high > eps_low), dual clip, the three loss aggregations of {@link Aggregation} (the settings: {@link GrpoConfig}), per-turn KL
  * coefficients with k2/k3/exact estimators in the loss or k1 in the reward, an entropy bonus, and
  * DAPO's filtering of groups whose returns are equal at every turn. Log-probs, KL and entropy are
  * those of softmax(logits / T) for the rollouts' sampling temperature T, as in verl and OpenRLHF.
@@ -53,273 +52,16 @@ import java.util.TreeMap;
  */
 public final class GrpoLearner implements Learner {
 
-    /** How turn returns become advantages. */
-    public enum AdvantageMode {
-        GROUP_STD,
-        GROUP,
-        LEAVE_ONE_OUT,
-        BATCH_MEAN
-    }
-
-    /**
-     * KL to the reference: {@code perTurn[k]} is the coefficient on tokens of turn k (the last
-     * value repeats for later turns). All zeros disables it (no reference needed).
-     *
-     * @param inReward false: the estimator's per-token KL is added to the loss (GRPO); true: each
-     *     turn's reward is lowered by beta_k times the k1 KL summed over the turn's tokens before
-     *     advantages are computed (RLOO/PPO style), and the loss has no KL term
-     * @param target adaptive coefficient (Ziegler et al. 2019): after each update the coefficients
-     *     are scaled by 1 + clip(KL / target - 1, -0.2, 0.2) * rows / horizon; 0 keeps them fixed
-     * @param horizon the adaptive controller's horizon in rollouts
-     */
-    public record Kl(KlEstimators.Estimator estimator, double[] perTurn, boolean inReward, double target, int horizon) {
-        public Kl {
-            if (target < 0 || (target > 0 && horizon < 1)) {
-                throw new IllegalArgumentException(
-                        "kl target must be >= 0 and, when adaptive, the horizon >= 1; got " + target + ", " + horizon);
-            }
-            if (inReward && estimator == KlEstimators.Estimator.EXACT) {
-                throw new IllegalArgumentException("the exact KL is a loss term; in the reward the KL is k1");
-            }
-            if (!inReward && estimator == KlEstimators.Estimator.K1 && anyNonZero(perTurn)) {
-                // E_pi[grad (log pi - log pi_ref)] = E_pi[grad log pi] = 0: the term would only add noise
-                throw new IllegalArgumentException("k1 as a KL term in the loss has zero expected gradient: use k3"
-                        + " or k2 in the loss, or k1 with the KL in the reward");
-            }
-        }
-
-        public Kl(KlEstimators.Estimator estimator, double[] perTurn) {
-            this(estimator, perTurn, false, 0, 10_000);
-        }
-
-        public static Kl none() {
-            return new Kl(KlEstimators.Estimator.K3, new double[] {0});
-        }
-
-        boolean enabled() {
-            return anyNonZero(perTurn);
-        }
-
-        private static boolean anyNonZero(double[] v) {
-            for (double c : v) {
-                if (c != 0) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /**
-     * How often an update goes over its batch.
-     *
-     * @param epochs passes over the batch
-     * @param miniBatches optimizer steps per pass, each on a contiguous share of the rows
-     * @param microBatchRows rows per forward/backward within a mini-batch (0: all at once)
-     */
-    public record Passes(int epochs, int miniBatches, int microBatchRows) {
-        public Passes {
-            if (epochs < 1 || miniBatches < 1 || microBatchRows < 0) {
-                throw new IllegalArgumentException(
-                        "epochs and mini-batches must be >= 1 and micro-batch rows >= 0, got " + epochs + ", "
-                                + miniBatches + ", " + microBatchRows);
-            }
-        }
-
-        /** One optimizer step per batch (the ratio stays 1). */
-        public static Passes single(int microBatchRows) {
-            return new Passes(1, 1, microBatchRows);
-        }
-
-        public int optimizerSteps() {
-            return epochs * miniBatches;
-        }
-    }
-
-    /**
-     * @param advantage how per-turn returns become advantages
-     * @param turnDiscount gamma over turns for the per-turn returns (1: every later reward counts)
-     * @param filterZeroVarianceGroups drop groups whose returns are equal at every turn (DAPO)
-     * @param clip ratio clipping
-     * @param aggregation how per-token losses are averaged
-     * @param lengthNormalizer the constant of {@link Aggregation#SEQUENCE_MEAN_TOKEN_SUM_NORM}
-     * @param kl KL to the reference policy
-     * @param entropyCoefficient bonus on the policy's entropy (0 disables)
-     * @param passes epochs, mini-batches and micro-batches of an update
-     * @param rolloutIsCap C of the truncated importance weight min(pi_old / pi_sampler, C); 0 disables
-     * @param optimizer AdamW and the run's learning-rate schedule
-     * @param temperature the rollouts' sampling temperature: every log-prob (ratio, KL, entropy) is
-     *     that of softmax(logits / T), the distribution the tokens were drawn from
-     */
-    public record Config(
-            AdvantageMode advantage,
-            double turnDiscount,
-            boolean filterZeroVarianceGroups,
-            Clip clip,
-            Aggregation aggregation,
-            float lengthNormalizer,
-            Kl kl,
-            double entropyCoefficient,
-            Passes passes,
-            double rolloutIsCap,
-            PolicyOptimizer.Config optimizer,
-            double temperature) {
-        public Config {
-            if (!(turnDiscount >= 0 && turnDiscount <= 1)) {
-                throw new IllegalArgumentException("the turn discount must be in [0, 1], got " + turnDiscount);
-            }
-            if (!(rolloutIsCap >= 0)) {
-                throw new IllegalArgumentException("the rollout IS cap must be >= 0 (0 disables), got " + rolloutIsCap);
-            }
-            if (!(lengthNormalizer > 0)) {
-                throw new IllegalArgumentException("the length normalizer must be > 0, got " + lengthNormalizer);
-            }
-            ScoreOptions.checkTemperature(temperature, "the learner's sampling temperature");
-        }
-
-        ScoreOptions scoring(ScoreOptions what) {
-            return what.atTemperature(temperature);
-        }
-
-        public Config withAdvantage(AdvantageMode v) {
-            return new Config(
-                    v,
-                    turnDiscount,
-                    filterZeroVarianceGroups,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    entropyCoefficient,
-                    passes,
-                    rolloutIsCap,
-                    optimizer,
-                    temperature);
-        }
-
-        public Config withTurnDiscount(double v) {
-            return new Config(
-                    advantage,
-                    v,
-                    filterZeroVarianceGroups,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    entropyCoefficient,
-                    passes,
-                    rolloutIsCap,
-                    optimizer,
-                    temperature);
-        }
-
-        public Config withFilterZeroVarianceGroups(boolean v) {
-            return new Config(
-                    advantage,
-                    turnDiscount,
-                    v,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    entropyCoefficient,
-                    passes,
-                    rolloutIsCap,
-                    optimizer,
-                    temperature);
-        }
-
-        public Config withClip(Clip v) {
-            return new Config(
-                    advantage,
-                    turnDiscount,
-                    filterZeroVarianceGroups,
-                    v,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    entropyCoefficient,
-                    passes,
-                    rolloutIsCap,
-                    optimizer,
-                    temperature);
-        }
-
-        public Config withKl(Kl v) {
-            return new Config(
-                    advantage,
-                    turnDiscount,
-                    filterZeroVarianceGroups,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    v,
-                    entropyCoefficient,
-                    passes,
-                    rolloutIsCap,
-                    optimizer,
-                    temperature);
-        }
-
-        public Config withEntropyCoefficient(double v) {
-            return new Config(
-                    advantage,
-                    turnDiscount,
-                    filterZeroVarianceGroups,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    v,
-                    passes,
-                    rolloutIsCap,
-                    optimizer,
-                    temperature);
-        }
-
-        public Config withPasses(Passes v) {
-            return new Config(
-                    advantage,
-                    turnDiscount,
-                    filterZeroVarianceGroups,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    entropyCoefficient,
-                    v,
-                    rolloutIsCap,
-                    optimizer,
-                    temperature);
-        }
-
-        public Config withRolloutIsCap(double v) {
-            return new Config(
-                    advantage,
-                    turnDiscount,
-                    filterZeroVarianceGroups,
-                    clip,
-                    aggregation,
-                    lengthNormalizer,
-                    kl,
-                    entropyCoefficient,
-                    passes,
-                    v,
-                    optimizer,
-                    temperature);
-        }
-    }
-
     private final Policy policy;
     private final Policy reference;
-    private final Config config;
+    private final GrpoConfig config;
     private final PolicyOptimizer optimizer;
     private final TensorConstants constants;
     /** The adaptive controller's multiplier of every KL coefficient (1 when fixed). */
     private double klScale = 1.0;
 
     /** @param reference the frozen initial policy, or null when the KL is disabled */
-    public GrpoLearner(Policy policy, Policy reference, Config config) {
+    public GrpoLearner(Policy policy, Policy reference, GrpoConfig config) {
         if (config.kl().enabled() && reference == null) {
             throw new IllegalArgumentException("a KL coefficient is set but no reference policy was given");
         }
@@ -385,7 +127,7 @@ public final class GrpoLearner implements Learner {
                     };
             keptAdvantages.addAll(List.of(adv));
         }
-        if (config.advantage() == AdvantageMode.BATCH_MEAN) {
+        if (config.advantage() == GrpoConfig.AdvantageMode.BATCH_MEAN) {
             Advantages.perTurnBatchMean(keptAdvantages);
         }
         TokenColumns all = TokenColumns.of(kept, keptAdvantages.toArray(new double[0][]));
