@@ -4,6 +4,7 @@ import dev.revise.policies.checkpoint.CheckpointException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,8 +43,17 @@ public final class ReviseCli implements Runnable {
     @Spec
     CommandSpec spec;
 
+    /** This JVM's command-line arguments (what a cluster driver runs again with the cluster's Ray). */
+    private static volatile List<String> arguments = List.of();
+
     public static void main(String[] args) {
+        arguments = List.of(args);
+        dev.revise.experiments.ray.ClusterDriver.followParent();
         System.exit(commandLine().execute(args));
+    }
+
+    public static List<String> arguments() {
+        return arguments;
     }
 
     /** A configured command line; tests set its out/err writers and call {@code execute}. */

@@ -106,6 +106,13 @@ final class SweepCommand implements Callable<Integer> {
             Sweep.run(
                     config, plan, d, parallel > 1 ? Sweep.Executor.processes(parallel) : Sweep.Executor.inline(), log);
         } else {
+            if (rayAddress != null) {
+                Integer status = dev.revise.experiments.ray.ClusterDriver.relaunchIfNeeded(
+                        rayAddress, null, ReviseCli.arguments());
+                if (status != null) {
+                    return status;
+                }
+            }
             Sweep.Executor ray = Sweep.Executor.ray(parallel, resources());
             RayOptions launcher = RayOptions.fromSystemProperties(); // code search path, connect timeout
             RayOptions options = rayAddress == null

@@ -72,6 +72,15 @@ final class TrainCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
+        String cluster = tree.optionalString("rollout.ray_address");
+        if (cluster != null && tree.choice("rollout.backend", "ray", "local").equals("ray")) {
+            // a cluster's driver runs the cluster's own Ray: this command again, on its jar
+            Integer status = dev.revise.experiments.ray.ClusterDriver.relaunchIfNeeded(
+                    cluster, tree.optionalString("rollout.code_search_path"), ReviseCli.arguments());
+            if (status != null) {
+                return status;
+            }
+        }
         Path dir = runDir != null ? runDir : Path.of("runs", runName(tree));
         boolean tty = System.console() != null;
         TrainingRun run = new TrainingRun(tree, dir, resume, p -> {

@@ -65,6 +65,16 @@ public final class RayRuntime implements AutoCloseable {
     }
 
     public static RayRuntime start(RayOptions options) {
+        if (options.mode() == RayOptions.Mode.CLUSTER) {
+            String runtime = String.valueOf(
+                    Ray.class.getProtectionDomain().getCodeSource().getLocation());
+            if (runtime.matches(".*/ray-api-[^/]*\\.jar")) {
+                // Maven's Ray jars cannot talk to a cluster of another version (Ray.init fails inside Ray)
+                throw new IllegalStateException("this driver runs Maven's Ray (" + runtime + "), which serves LOCAL"
+                        + " mode only; a cluster's driver runs the cluster's own ray_dist.jar: start it with"
+                        + " ./revise (it relaunches on the jar of the 'ray' on PATH, or REVISE_RAY_JAR)");
+            }
+        }
         return start(options, Host.current(), Ray::init);
     }
 
@@ -185,6 +195,11 @@ public final class RayRuntime implements AutoCloseable {
                 throw new IllegalStateException("ray.job.code-search-path entry " + entry + " does not exist;"
                         + " build with 'mvn package' and copy the jars to the same path on every node");
             }
+            if (!entry.isBlank() && holdsMavenRay(Path.of(entry))) {
+                throw new IllegalStateException("ray.job.code-search-path entry " + entry + " holds Maven's Ray jars"
+                        + " (ray-api, ray-runtime): Ray's workers run the cluster's own Ray, so list revise's jars"
+                        + " without them (leave rollout.code_search_path unset: ./revise computes it)");
+            }
         }
         String address = resolveAddress(options.address(), host);
         int colon = address.lastIndexOf(':');
@@ -211,6 +226,17 @@ public final class RayRuntime implements AutoCloseable {
                     + port + "' on " + hostName + ", or fix -Dray.address; Ray setup: " + INSTALL_HINT);
         }
         return address;
+    }
+
+    private static boolean holdsMavenRay(Path entry) {
+        if (Files.isDirectory(entry)) {
+            try (var s = Files.list(entry)) {
+                return s.anyMatch(ClusterDriver::isRayJar);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return ClusterDriver.isRayJar(entry);
     }
 
     static String resolveAddress(String address, Host host) {
