@@ -29,7 +29,8 @@ import java.util.TreeSet;
  */
 public final class ConfigTree {
     /** Sections whose keys are free (validated by the component that reads them). */
-    public static final Set<String> OPEN = Set.of("rewards", "rewards_stage1", "policy.template_args");
+    public static final Set<String> OPEN =
+            Set.of("rewards", "rewards_stage1", "policy.template_args", "rollout.resources_per_worker");
 
     /**
      * Keys holding file paths: a relative path in a config file is relative to that file's

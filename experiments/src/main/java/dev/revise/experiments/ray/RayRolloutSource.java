@@ -144,6 +144,8 @@ public final class RayRolloutSource implements RolloutSource {
         return actor;
     }
 
+    private double lastPutSeconds;
+
     @Override
     public List<Rollout> collect(RolloutRequest request) {
         syncWeights();
@@ -226,39 +228,73 @@ public final class RayRolloutSource implements RolloutSource {
         }
     }
 
-    /** Pushes the learner's weights to every actor whose copy is older. */
+    /**
+     * Pushes the learner's weights to every actor whose copy is older: one {@code Ray.put} of the
+     * snapshot per version, which every actor reads from the object store (not a copy per actor). An
+     * actor that dies while loading is replaced and loaded again, up to {@code maxRetries} times.
+     */
     private void syncWeights() {
         long version = learnerPolicy.version();
-        byte[] snapshot = null;
-        Map<Integer, ObjectRef<String>> pending = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < actors.size(); i++) {
-            if (actorVersions[i] != version) {
-                if (snapshot == null) {
-                    snapshot = learnerPolicy.snapshot();
-                }
-                pending.put(
-                        i,
-                        actors.get(i)
-                                .task(RolloutActor::loadWeights, snapshot, version)
-                                .remote());
-                if (serial) {
-                    awaitWeights(i, pending.remove(i), version);
+        ObjectRef<byte[]> snapshot = null;
+        for (int attempt = 0; ; attempt++) {
+            Map<Integer, ObjectRef<String>> pending = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < actors.size(); i++) {
+                if (actorVersions[i] != version) {
+                    if (snapshot == null) {
+                        long started = System.nanoTime();
+                        snapshot = Ray.put(learnerPolicy.snapshot());
+                        lastPutSeconds = (System.nanoTime() - started) / 1e9;
+                    }
+                    pending.put(
+                            i,
+                            actors.get(i)
+                                    .task(RolloutActor::loadWeights, snapshot, version)
+                                    .remote());
+                    if (serial) {
+                        awaitWeights(i, pending.remove(i), version, attempt);
+                    }
                 }
             }
+            for (Map.Entry<Integer, ObjectRef<String>> e : pending.entrySet()) {
+                awaitWeights(e.getKey(), e.getValue(), version, attempt);
+            }
+            boolean all = true;
+            for (int i = 0; i < actors.size(); i++) {
+                all &= actorVersions[i] == version;
+            }
+            if (all) {
+                return;
+            }
         }
-        pending.forEach((i, ref) -> awaitWeights(i, ref, version));
     }
 
-    private void awaitWeights(int actor, ObjectRef<String> ref, long version) {
+    /** Seconds the last weight snapshot took to reach the object store. */
+    double lastPutSeconds() {
+        return lastPutSeconds;
+    }
+
+    /** Waits for one actor's load; a failed one is replaced (its version left stale) or, past the retries, fatal. */
+    private void awaitWeights(int actor, ObjectRef<String> ref, long version, int attempt) {
         try {
             ref.get();
+            actorVersions[actor] = version;
         } catch (RuntimeException e) {
-            throw new IllegalStateException(
-                    "rollout actor " + actor + " failed to load weights version " + version + "; cause: "
-                            + rootCause(e),
-                    e);
+            if (attempt >= maxRetries) {
+                throw new IllegalStateException(
+                        "rollout actor " + actor + " failed to load weights version " + version + " after "
+                                + (attempt + 1) + " attempts; cause: " + rootCause(e),
+                        e);
+            }
+            LOG.warn(
+                    "rollout actor {} failed to load weights version {} ({}); replacing it",
+                    actor,
+                    version,
+                    rootCause(e));
+            kill(actors.get(actor));
+            incarnations[actor]++;
+            actorVersions[actor] = -1;
+            actors.set(actor, newActor(actor));
         }
-        actorVersions[actor] = version;
     }
 
     /** The innermost exception, which is the actor's own error under Ray's wrappers. */

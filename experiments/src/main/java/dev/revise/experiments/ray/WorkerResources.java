@@ -10,13 +10,29 @@ import java.util.Map;
  *
  * @param gpusPerWorker GPUs per actor; a fraction (e.g. 0.5) packs several actors on one GPU
  * @param cpusPerWorker CPUs per actor
+ * @param custom custom resources per actor ({@code ray start --resources}): an actor goes only to a
+ *     node that offers them, which is how a user chooses the nodes
  */
-public record WorkerResources(double gpusPerWorker, double cpusPerWorker) {
+public record WorkerResources(double gpusPerWorker, double cpusPerWorker, Map<String, Double> custom) {
     public static final WorkerResources NONE = new WorkerResources(0, 0);
 
     public WorkerResources {
         check("rollout.gpus_per_worker", gpusPerWorker);
         check("rollout.cpus_per_worker", cpusPerWorker);
+        custom = Map.copyOf(custom);
+        for (Map.Entry<String, Double> e : custom.entrySet()) {
+            if (e.getKey().equals("GPU")
+                    || e.getKey().equals("CPU")
+                    || e.getKey().isBlank()) {
+                throw new IllegalArgumentException("rollout.resources_per_worker." + e.getKey()
+                        + ": GPUs and CPUs have keys of their own (rollout.gpus_per_worker, cpus_per_worker)");
+            }
+            check("rollout.resources_per_worker." + e.getKey(), e.getValue());
+        }
+    }
+
+    public WorkerResources(double gpusPerWorker, double cpusPerWorker) {
+        this(gpusPerWorker, cpusPerWorker, Map.of());
     }
 
     // Ray refuses these too, but only when the first actor is created
@@ -42,6 +58,11 @@ public record WorkerResources(double gpusPerWorker, double cpusPerWorker) {
         if (cpusPerWorker > 0) {
             m.put("CPU", cpusPerWorker);
         }
+        new java.util.TreeMap<>(custom).forEach((k, v) -> {
+            if (v > 0) {
+                m.put(k, v);
+            }
+        });
         return m;
     }
 

@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The rollout side of a config ({@code rollout.*}): Ray actors (LOCAL mode by default: one JVM, no
@@ -70,7 +71,9 @@ final class RolloutBackends {
                 spec = spec.withTemplate(new RolloutSpec.ChatTemplate(t.source(), t.specialTokens(), t.args()));
             }
             WorkerResources resources = new WorkerResources(
-                    c.number("rollout.gpus_per_worker", 0, 1024), c.number("rollout.cpus_per_worker", 0, 1024));
+                    c.number("rollout.gpus_per_worker", 0, 1024),
+                    c.number("rollout.cpus_per_worker", 0, 1024),
+                    customResources(c));
             RayRolloutSource ray = new RayRolloutSource(spec, policy, workers, perUnit, retries, resources);
             return new RolloutSource() {
                 @Override
@@ -98,6 +101,27 @@ final class RolloutBackends {
     }
 
     /** {@code rollout.ray_address} selects cluster mode; otherwise the launcher's flags (LOCAL by default). */
+    /** {@code rollout.resources_per_worker}: resource name to amount per actor. */
+    static Map<String, Double> customResources(ConfigTree c) {
+        JsonNode n = c.node("rollout.resources_per_worker");
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        if (n == null) {
+            return out;
+        }
+        if (!n.isObject()) {
+            throw new IllegalArgumentException(
+                    "rollout.resources_per_worker: expected a map of name: amount, got " + n);
+        }
+        n.fields().forEachRemaining(e -> {
+            if (!e.getValue().isNumber()) {
+                throw new IllegalArgumentException(
+                        "rollout.resources_per_worker." + e.getKey() + ": expected a number, got " + e.getValue());
+            }
+            out.put(e.getKey(), e.getValue().asDouble());
+        });
+        return out;
+    }
+
     static RayOptions rayOptions(ConfigTree c) {
         String address = c.optionalString("rollout.ray_address");
         if (address == null) {
