@@ -102,4 +102,29 @@ class RayGpuResourcesTest {
             }
         }
     }
+
+    /** Custom resources choose the nodes: an actor goes only where they are offered. */
+    @Test
+    void customResourcesPinActorsToNodesThatOfferThem() {
+        WorkerResources r = new WorkerResources(0, 0, java.util.Map.of("worker_node", 1.0));
+        assertEquals(java.util.Map.of("worker_node", 1.0), r.asRayResources());
+        List<java.util.Map<String, Double>> nodes = List.of(
+                java.util.Map.of("CPU", 0.0),
+                java.util.Map.of("CPU", 2.0, "worker_node", 1.0),
+                java.util.Map.of("CPU", 2.0, "worker_node", 1.0));
+        assertEquals(2, r.slots(nodes), "one per worker node, none on the head");
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> RayRolloutSource.checkCapacity(r, 3, nodes));
+        assertThat(e.getMessage()).contains("rollout.workers=3", "worker_node");
+        assertThat(assertThrows(
+                                IllegalArgumentException.class,
+                                () -> new WorkerResources(0, 0, java.util.Map.of("GPU", 1.0)))
+                        .getMessage())
+                .contains("rollout.resources_per_worker.GPU");
+        assertThat(assertThrows(
+                                IllegalArgumentException.class,
+                                () -> new WorkerResources(0, 0, java.util.Map.of("node_a", -1.0)))
+                        .getMessage())
+                .contains("rollout.resources_per_worker.node_a");
+    }
 }
