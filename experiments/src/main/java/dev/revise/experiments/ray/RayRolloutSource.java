@@ -77,6 +77,7 @@ public final class RayRolloutSource implements RolloutSource {
             checkCapacity(resources, actors, nodes);
         }
         this.resources = resources.asRayResources();
+        this.workerResources = resources;
         try {
             this.specJson = RolloutActor.JSON.writeValueAsString(actorSpec);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -145,6 +146,7 @@ public final class RayRolloutSource implements RolloutSource {
     }
 
     private double lastPutSeconds;
+    private final WorkerResources workerResources;
 
     @Override
     public List<Rollout> collect(RolloutRequest request) {
@@ -215,6 +217,7 @@ public final class RayRolloutSource implements RolloutSource {
         boolean killed = kill(actors.get(actor));
         incarnations[actor]++;
         actorVersions[actor] = -1;
+        ensureCapacity(actor, new IllegalStateException("unit " + unitIndex + " failed"));
         actors.set(actor, newActor(actor));
         syncWeights();
         refs.set(unitIndex, submit(actor, units.get(unitIndex)));
@@ -293,7 +296,32 @@ public final class RayRolloutSource implements RolloutSource {
             kill(actors.get(actor));
             incarnations[actor]++;
             actorVersions[actor] = -1;
+            ensureCapacity(actor, e);
             actors.set(actor, newActor(actor));
+        }
+    }
+
+    /**
+     * Before an actor is replaced: whether the alive nodes can still hold every actor. Otherwise the
+     * replacement would wait for resources forever; the error names the dead nodes and the actor.
+     */
+    private void ensureCapacity(int actor, Throwable cause) {
+        if (serial) {
+            return;
+        }
+        var all = Ray.getRuntimeContext().getAllNodeInfo();
+        List<Map<String, Double>> alive =
+                all.stream().filter(n -> n.isAlive).map(n -> n.resources).toList();
+        int slots = workerResources.asRayResources().isEmpty() ? Integer.MAX_VALUE : workerResources.slots(alive);
+        boolean anyCpu = alive.stream().anyMatch(r -> r.getOrDefault("CPU", 0.0) > 0);
+        if (slots < actors.size() || !anyCpu) {
+            List<String> dead = all.stream()
+                    .filter(n -> !n.isAlive)
+                    .map(n -> n.nodeId + " at " + n.nodeAddress + " " + n.resources)
+                    .toList();
+            throw new IllegalStateException("rollout actor " + actor + " died (" + rootCause(cause) + ") and cannot be"
+                    + " replaced: the alive nodes hold " + (anyCpu ? slots : 0) + " of the " + actors.size()
+                    + " actors needing " + workerResources.asRayResources() + " each; dead nodes: " + dead);
         }
     }
 
