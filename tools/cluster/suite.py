@@ -285,8 +285,48 @@ def check_no_capacity(args, w):
         raise AssertionError(f"expected a stop naming the dead node and the actor, got exit {code}: " + tail(run + ".log"))
 
 
+def sweep(args, d, background=False):
+    cmd = [REVISE, "sweep", *SMOKE, "--set", "rollout.backend=local", "--seeds", "2", "--dir", d,
+           "--on-ray", "--ray-address", args.address, "--parallel", "2"]
+    out = open(d + ".log", "a")
+    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, env=DRIVER_ENV)
+    return p if background else p.wait()
+
+
+def check_sweep_task_killed(args, w):
+    """Two runs of sweep --on-ray in parallel, one run's task JVM killed: the sweep fails naming it, and
+    running it again resumes it; every run ends as in an undisturbed sweep."""
+    ref, hit = f"{w}/sweep-ref", f"{w}/sweep-killed"
+    if sweep(args, ref) != 0:
+        raise AssertionError("the undisturbed sweep failed: " + tail(ref + ".log"))
+    before = set(java_workers(args))
+    p = sweep(args, hit, background=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not glob.glob(f"{hit}/**/metrics.jsonl", recursive=True):
+        if p.poll() is not None:
+            raise AssertionError(f"the sweep ended (exit {p.returncode}) before any update: " + tail(hit + ".log"))
+        time.sleep(0.2)
+    tasks = [pid for pid in java_workers(args) if pid not in before]
+    if not tasks:
+        raise AssertionError("no task JVM of the sweep found")
+    os.kill(tasks[0], signal.SIGKILL)
+    log(f"killed the sweep task JVM {tasks[0]}")
+    first = p.wait(timeout=600)
+    if first == 0:
+        raise AssertionError("the sweep reported success though one of its task JVMs was killed")
+    if sweep(args, hit) != 0:
+        raise AssertionError("running the sweep again did not finish it: " + tail(hit + ".log"))
+    runs = sorted(os.path.relpath(os.path.dirname(m), ref)
+                  for m in glob.glob(f"{ref}/**/metrics.jsonl", recursive=True))
+    if len(runs) != 2:
+        raise AssertionError(f"expected 2 runs in the undisturbed sweep, found {runs}")
+    for r in runs:
+        same_run(f"{hit}/{r}", f"{ref}/{r}")
+
+
 # node checks last: they take worker nodes away
-CHECKS = [check_same_as_local, check_capacity, check_actor_killed, check_driver_killed, check_node_killed]
+CHECKS = [check_same_as_local, check_capacity, check_actor_killed, check_driver_killed, check_sweep_task_killed,
+          check_node_killed]
 # not yet reliable, so not run by default (--only no_capacity runs it): the replacement of an actor
 # whose node died is sometimes placed although the check expects no capacity left
 OPTIONAL = [check_no_capacity]

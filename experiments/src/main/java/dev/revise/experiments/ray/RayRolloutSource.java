@@ -146,11 +146,26 @@ public final class RayRolloutSource implements RolloutSource {
     }
 
     private double lastPutSeconds;
+    private double lastSyncSeconds;
+
+    /**
+     * {@code perf/weight_sync_s}: seconds the last collection spent bringing every actor to the
+     * learner's version (0 when none was stale), of which {@code perf/weight_put_s} the one
+     * {@code Ray.put} of the snapshot.
+     */
+    @Override
+    public Map<String, Double> lastCollectMetrics() {
+        return Map.of("perf/weight_sync_s", lastSyncSeconds, "perf/weight_put_s", lastPutSeconds);
+    }
+
     private final WorkerResources workerResources;
 
     @Override
     public List<Rollout> collect(RolloutRequest request) {
+        long syncStarted = System.nanoTime();
+        lastPutSeconds = 0;
         syncWeights();
+        lastSyncSeconds = (System.nanoTime() - syncStarted) / 1e9;
         List<RolloutRequest> units = new ArrayList<>();
         for (int from = 0; from < request.tasks().size(); from += tasksPerUnit) {
             List<Task> tasks =

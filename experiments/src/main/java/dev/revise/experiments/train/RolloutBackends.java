@@ -82,6 +82,11 @@ final class RolloutBackends {
                 }
 
                 @Override
+                public Map<String, Double> lastCollectMetrics() {
+                    return ray.lastCollectMetrics();
+                }
+
+                @Override
                 public void close() {
                     try {
                         ray.close();

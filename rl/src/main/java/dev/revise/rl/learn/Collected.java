@@ -11,8 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One update's rollouts: the next {@code tasks} tasks x {@code groupSize} samples, and how long they took. */
-record Collected(List<Task> tasks, List<Rollout> rollouts, double seconds) {
+/**
+ * One update's rollouts: the next {@code tasks} tasks x {@code groupSize} samples, how long they
+ * took, and the source's own {@code perf/} metrics of the collection (weight sync on Ray).
+ */
+record Collected(List<Task> tasks, List<Rollout> rollouts, double seconds, Map<String, Double> sourceMetrics) {
     static Collected next(
             TaskSource source,
             RolloutSource rollouts,
@@ -28,7 +31,7 @@ record Collected(List<Task> tasks, List<Rollout> rollouts, double seconds) {
         }
         long started = System.nanoTime();
         List<Rollout> out = rollouts.collect(new RolloutRequest(batch, groupSize, rootSeed, step, sampling));
-        return new Collected(batch, out, (System.nanoTime() - started) / 1e9);
+        return new Collected(batch, out, (System.nanoTime() - started) / 1e9, rollouts.lastCollectMetrics());
     }
 
     /**

@@ -93,6 +93,7 @@ public final class CorrectionSftTrainer extends CountedTrainer {
             stats.putAll(learner.update(examples));
         }
         stats.putAll(BatchStats.of(collected, seconds));
+        stats.putAll(c.sourceMetrics());
         return stats;
     }
 

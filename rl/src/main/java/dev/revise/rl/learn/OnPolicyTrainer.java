@@ -83,6 +83,7 @@ public final class OnPolicyTrainer extends CountedTrainer {
         stats.putAll(learner.update(scored));
         // 4. batch statistics
         stats.putAll(BatchStats.of(collected, rolloutSeconds));
+        stats.putAll(c.sourceMetrics());
         stats.put("policy/version", (double) policy.version());
         return stats;
     }

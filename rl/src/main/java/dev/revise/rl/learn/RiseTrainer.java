@@ -173,6 +173,7 @@ public final class RiseTrainer extends CountedTrainer {
         List<Task> batch = c.tasks();
         List<Rollout> collected = c.rollouts();
         stats.putAll(BatchStats.of(collected, c.seconds()));
+        stats.putAll(c.sourceMetrics());
         // 2. best-of-N candidates at every turn's prefix
         List<SftExample> examples = new ArrayList<>();
         double solved = 0;

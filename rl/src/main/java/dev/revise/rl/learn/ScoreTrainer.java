@@ -138,6 +138,7 @@ public final class ScoreTrainer extends CountedTrainer {
         stats.putAll((stage == 1 ? stage1 : stage2).update(scored));
         // 4. batch statistics
         stats.putAll(BatchStats.of(collected, rolloutSeconds));
+        stats.putAll(c.sourceMetrics());
         stats.put("policy/version", (double) policy.version());
         return stats;
     }

@@ -11,6 +11,11 @@ public interface RolloutSource extends AutoCloseable {
     /** Rollouts for every (task, sample) of the request, in request order (task-major). */
     List<Rollout> collect(RolloutRequest request);
 
+    /** What the last {@link #collect} cost besides sampling (e.g. {@code perf/weight_sync_s}); {@code perf/} keys. */
+    default java.util.Map<String, Double> lastCollectMetrics() {
+        return java.util.Map.of();
+    }
+
     @Override
     void close();
 }
