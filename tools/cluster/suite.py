@@ -190,10 +190,13 @@ def drivers_raylet_sockets():
     return {servers[i] for i in peers if i in servers}
 
 
-def node_raylet_of_an_actor(args):
-    """pid of the raylet of a node that hosts a rollout actor and no driver (a JVM names its raylet's socket)."""
+def node_raylet_of_an_actor(args, older=()):
+    """pid of the raylet of a node that hosts a rollout actor of this run (a Java worker that was not
+    there before it, {@code older}) and no driver (a JVM names its raylet's socket)."""
     sockets = set()
     for pid in java_workers(args):
+        if pid in older:
+            continue
         argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").split("\0")
         sock = socket_of(argv)
         if sock:
@@ -256,9 +259,10 @@ def check_node_killed(args, w):
         train(reference, *cluster(args))
     run = f"{w}/node-killed"
     # no custom resource: either worker node may host either actor
+    older = set(java_workers(args))
     p = train(run, "--set", f"rollout.ray_address={args.address}", "--set", "rollout.workers=2", background=True)
     wait_for_lines(run, 1, p)
-    raylet = node_raylet_of_an_actor(args)
+    raylet = node_raylet_of_an_actor(args, older)
     os.kill(raylet, signal.SIGKILL)
     log(f"killed the raylet {raylet} of an actor's node after update 1")
     code = p.wait(timeout=600)
@@ -274,9 +278,11 @@ def check_no_capacity(args, w):
     """With one worker node dead, actors that each need a worker node lose another: the run stops naming it."""
     start_node(args, '{"worker_node": 1, "node_c": 1}')
     run = f"{w}/no-capacity"
+    wait_until_dead_nodes(args, 1)
+    older = set(java_workers(args))
     p = train(run, *cluster(args), background=True)
     wait_for_lines(run, 1, p)
-    raylet = node_raylet_of_an_actor(args)
+    raylet = node_raylet_of_an_actor(args, older)
     os.kill(raylet, signal.SIGKILL)
     log(f"killed the raylet {raylet} of an actor's node after update 1")
     code = p.wait(timeout=600)
@@ -326,10 +332,8 @@ def check_sweep_task_killed(args, w):
 
 # node checks last: they take worker nodes away
 CHECKS = [check_same_as_local, check_capacity, check_actor_killed, check_driver_killed, check_sweep_task_killed,
-          check_node_killed]
-# not yet reliable, so not run by default (--only no_capacity runs it): the replacement of an actor
-# whose node died is sometimes placed although the check expects no capacity left
-OPTIONAL = [check_no_capacity]
+          check_node_killed, check_no_capacity]
+OPTIONAL = []
 
 
 def main():
