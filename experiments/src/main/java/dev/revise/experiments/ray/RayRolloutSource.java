@@ -232,8 +232,9 @@ public final class RayRolloutSource implements RolloutSource {
         boolean killed = kill(actors.get(actor));
         incarnations[actor]++;
         actorVersions[actor] = -1;
-        ensureCapacity(actor, new IllegalStateException("unit " + unitIndex + " failed"));
-        actors.set(actor, newActor(actor));
+        IllegalStateException failed = new IllegalStateException("unit " + unitIndex + " failed");
+        ensureCapacity(actor, failed);
+        actors.set(actor, replacement(actor, failed));
         syncWeights();
         refs.set(unitIndex, submit(actor, units.get(unitIndex)));
         if (killed) {
@@ -312,8 +313,38 @@ public final class RayRolloutSource implements RolloutSource {
             incarnations[actor]++;
             actorVersions[actor] = -1;
             ensureCapacity(actor, e);
-            actors.set(actor, newActor(actor));
+            actors.set(actor, replacement(actor, e));
         }
+    }
+
+    /** How long a replacement actor may take to start before the run stops (a JVM starts in seconds). */
+    static final long REPLACEMENT_START_MS = 120_000;
+
+    /**
+     * A new actor in slot {@code actor}, started: the head may not have noticed a dead node yet, so
+     * the capacity check can pass while no node can take the actor; it would wait forever.
+     */
+    private ActorHandle<RolloutActor> replacement(int actor, Throwable cause) {
+        ActorHandle<RolloutActor> a = newActor(actor);
+        if (!serial) {
+            try {
+                a.task(RolloutActor::ready).remote().get(REPLACEMENT_START_MS);
+            } catch (RuntimeException e) {
+                kill(a);
+                List<String> dead = Ray.getRuntimeContext().getAllNodeInfo().stream()
+                        .filter(n -> !n.isAlive)
+                        .map(n -> n.nodeId + " at " + n.nodeAddress)
+                        .toList();
+                throw new IllegalStateException(
+                        "rollout actor " + actor + " died (" + rootCause(cause) + ") and its"
+                                + " replacement did not start within " + REPLACEMENT_START_MS / 1000 + " s ("
+                                + rootCause(e)
+                                + "): no alive node can take an actor needing " + workerResources.asRayResources()
+                                + "; dead nodes: " + dead,
+                        e);
+            }
+        }
+        return a;
     }
 
     /**
