@@ -259,10 +259,11 @@ def check_node_killed(args, w):
         train(reference, *cluster(args))
     run = f"{w}/node-killed"
     # no custom resource: either worker node may host either actor
-    older = set(java_workers(args))
     p = train(run, "--set", f"rollout.ray_address={args.address}", "--set", "rollout.workers=2", background=True)
     wait_for_lines(run, 1, p)
-    raylet = node_raylet_of_an_actor(args, older)
+    # not "workers started after the run": Ray reuses idle Java worker JVMs of an earlier job with the
+    # same code search path (the sweep's), so this run's actors may live in older JVMs
+    raylet = node_raylet_of_an_actor(args)
     os.kill(raylet, signal.SIGKILL)
     log(f"killed the raylet {raylet} of an actor's node after update 1")
     code = p.wait(timeout=600)
