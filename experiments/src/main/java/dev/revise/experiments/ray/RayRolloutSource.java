@@ -325,11 +325,15 @@ public final class RayRolloutSource implements RolloutSource {
      * the capacity check can pass while no node can take the actor; it would wait forever.
      */
     private ActorHandle<RolloutActor> replacement(int actor, Throwable cause) {
-        ActorHandle<RolloutActor> a = newActor(actor);
-        if (!serial) {
+        for (int attempt = 0; ; attempt++) {
+            ActorHandle<RolloutActor> a = newActor(actor);
+            if (serial) {
+                return a;
+            }
             try {
                 a.task(RolloutActor::ready).remote().get(REPLACEMENT_START_MS);
-            } catch (RuntimeException e) {
+                return a;
+            } catch (io.ray.api.exception.RayTimeoutException e) {
                 kill(a);
                 List<String> dead = Ray.getRuntimeContext().getAllNodeInfo().stream()
                         .filter(n -> !n.isAlive)
@@ -337,14 +341,24 @@ public final class RayRolloutSource implements RolloutSource {
                         .toList();
                 throw new IllegalStateException(
                         "rollout actor " + actor + " died (" + rootCause(cause) + ") and its"
-                                + " replacement did not start within " + REPLACEMENT_START_MS / 1000 + " s ("
-                                + rootCause(e)
-                                + "): no alive node can take an actor needing " + workerResources.asRayResources()
-                                + "; dead nodes: " + dead,
+                                + " replacement did not start within " + REPLACEMENT_START_MS / 1000
+                                + " s: no alive node can"
+                                + " take an actor needing " + workerResources.asRayResources() + "; dead nodes: "
+                                + dead,
                         e);
+            } catch (RuntimeException e) {
+                // placed on a node the head has not yet marked dead: it dies too; try again
+                kill(a);
+                incarnations[actor]++;
+                if (attempt >= maxRetries) {
+                    throw new IllegalStateException(
+                            "rollout actor " + actor + " could not be replaced after " + (attempt + 1)
+                                    + " attempts; cause: " + rootCause(e),
+                            e);
+                }
+                LOG.warn("the replacement of rollout actor {} died ({}); trying again", actor, rootCause(e));
             }
         }
-        return a;
     }
 
     /**
