@@ -91,7 +91,7 @@ public final class RolloutWorker {
 
         /** The current row: what the policy sees for the next attempt. */
         int[] context() {
-            return Arrays.copyOfRange(tokens.toArray(), rowStarts.last(), tokens.size());
+            return tokens.range(rowStarts.last(), tokens.size());
         }
 
         void appendContext(int[] ids) {
@@ -281,6 +281,10 @@ public final class RolloutWorker {
 
         int size() {
             return size;
+        }
+
+        int[] range(int from, int to) {
+            return Arrays.copyOfRange(data, from, to);
         }
 
         int last() {
