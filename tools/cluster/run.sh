@@ -51,9 +51,12 @@ start() { ray start "$@" --temp-dir="$RAY_TMP" --object-store-memory=100000000 -
   || { cat "$WORK/ray-start.log" >&2; die "ray start $* failed"; }; }
 # The head schedules nothing (0 CPUs); each worker node offers 'worker_node' once, so two actors
 # asking for it land one per node, and its own name (node_a, node_b) for the node checks.
+# Each worker node has its own loopback address, as machines of a real cluster have their own IPs:
+# the head registers under this machine's address, which is where a driver here attaches (Ray
+# picks the raylet whose address is the driver's), so actors never share the driver's node.
 start --head --port="$PORT" --num-cpus=0 --include-dashboard=false --node-ip-address=127.0.0.1
-start --address="127.0.0.1:$PORT" --num-cpus=2 --resources='{"worker_node": 1, "node_a": 1}' --node-ip-address=127.0.0.1
-start --address="127.0.0.1:$PORT" --num-cpus=2 --resources='{"worker_node": 1, "node_b": 1}' --node-ip-address=127.0.0.1
+start --address="127.0.0.1:$PORT" --num-cpus=2 --resources='{"worker_node": 1, "node_a": 1}' --node-ip-address=127.0.0.2
+start --address="127.0.0.1:$PORT" --num-cpus=2 --resources='{"worker_node": 1, "node_b": 1}' --node-ip-address=127.0.0.3
 echo "cluster: head 127.0.0.1:$PORT and two worker nodes up ($(cluster_pids | wc -l) processes)" >&2
 
 "$VENV/bin/python" "$HERE/suite.py" --address "127.0.0.1:$PORT" --ray-tmp "$RAY_TMP" --work "$WORK" "$@"

@@ -93,6 +93,40 @@ def java_workers(args):
     return mine
 
 
+def gcs(args):
+    from ray._raylet import GcsClient
+    return GcsClient(address=args.address)
+
+
+def rollout_actors(args):
+    """(actor id, pid, raylet socket, on the head node) of each alive rollout actor, from the head's
+    actor table."""
+    import asyncio
+
+    async def actors():
+        client = gcs(args)  # held: a collected client never completes its future
+        return await client.async_get_all_actor_info(actor_state_name="ALIVE", timeout=10)
+
+    nodes = {n.node_id: n for n in gcs(args).get_all_node_info(timeout=10).values()}
+    out = []
+    for a in asyncio.run(actors()).values():
+        if "RolloutActor" in a.class_name and a.node_id in nodes:
+            node = nodes[a.node_id]
+            out.append((a.actor_id, a.pid, node.raylet_socket_name, node.is_head_node))
+    return out
+
+
+def wait_for_actors(args, n, before, timeout=120):
+    """The alive rollout actors once there are {@code n} that were not in {@code before} (earlier runs)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [a for a in rollout_actors(args) if a[0] not in before]
+        if len(found) >= n:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"fewer than {n} alive rollout actors after {timeout}s: {rollout_actors(args)}")
+
+
 def wait_for_lines(run_dir, n, proc, timeout=300):
     deadline = time.monotonic() + timeout
     path = f"{run_dir}/metrics.jsonl"
@@ -129,17 +163,18 @@ def check_actor_killed(args, w):
     reference = f"{w}/cluster"
     if not os.path.exists(f"{reference}/metrics.jsonl"):
         train(reference, *cluster(args))
+    before = {a[0] for a in rollout_actors(args)}
     p = train(f"{w}/actor-killed", *cluster(args), background=True)
     wait_for_lines(f"{w}/actor-killed", 1, p)
-    pids = java_workers(args)
-    if not pids:
-        raise AssertionError("no Java worker JVM of this cluster found to kill")
-    os.kill(pids[0], signal.SIGKILL)
-    log(f"killed actor JVM {pids[0]} after update 1")
+    pid = wait_for_actors(args, 2, before)[0][1]
+    os.kill(pid, signal.SIGKILL)
+    log(f"killed actor JVM {pid} after update 1")
     code = p.wait(timeout=600)
     if code != 0:
         raise AssertionError(f"the run did not survive its actor's death (exit {code}): " +
                              tail(f"{w}/actor-killed.log"))
+    if "replacing it" not in open(f"{w}/actor-killed.log", errors="replace").read():
+        raise AssertionError("no actor was replaced: the killed JVM hosted none")
     same_run(f"{w}/actor-killed", reference)
 
 
@@ -157,69 +192,37 @@ def raylet_of(args, resource):
     raise AssertionError(f"no raylet of this cluster offers {resource}")
 
 
-def start_node(args, resources):
+def start_node(args, ip, resources):
     subprocess.run(["ray", "start", f"--address={args.address}", "--num-cpus=2", f"--resources={resources}",
-                    "--node-ip-address=127.0.0.1", f"--temp-dir={args.ray_tmp}", "--object-store-memory=100000000",
+                    f"--node-ip-address={ip}", f"--temp-dir={args.ray_tmp}", "--object-store-memory=100000000",
                     "--disable-usage-stats"], check=True, capture_output=True)
 
 
-def socket_of(argv):
-    for a in argv:
-        if "sockets/raylet" in a:
-            return a.split("=", 1)[-1]
-    return None
+def raylet_of_an_actor(args, before):
+    """pid of the raylet of a worker node that hosts an actor of this run (the head hosts the driver)."""
+    actors = wait_for_actors(args, 2, before)
+    on_workers = [a for a in actors if not a[3]]
+    if not on_workers:
+        raise AssertionError(f"every rollout actor sits on the head node: {actors}")
+    return raylet_by_socket(args, on_workers[0][2])
 
 
-def drivers_raylet_sockets():
-    """Raylet socket paths that a driver JVM (-Drevise.ray.relaunched) is connected to. All nodes of this
-    test cluster share one IP, where a driver attaches to one of their raylets; on a real cluster each
-    machine has one, and a node's death takes a driver on it along. The node checks kill other nodes."""
-    drivers = set(subprocess.run(["pgrep", "-f", "revise.ray.relaunched=true"], capture_output=True,
-                                 text=True).stdout.split())
-    lines = subprocess.run(["ss", "-xpn"], capture_output=True, text=True).stdout.splitlines()
-    peers, servers = set(), {}
-    for line in lines:
-        f = line.split()
-        if len(f) < 8:
-            continue
-        local, local_inode, peer_inode = f[4], f[5], f[7]
-        if any(f"pid={d}," in line for d in drivers):
-            peers.add(peer_inode)
-        if "sockets/raylet" in local:
-            servers[local_inode] = local
-    return {servers[i] for i in peers if i in servers}
-
-
-def node_raylet_of_an_actor(args, older=()):
-    """pid of the raylet of a node that hosts a rollout actor of this run (a Java worker that was not
-    there before it, {@code older}) and no driver (a JVM names its raylet's socket)."""
-    sockets = set()
-    for pid in java_workers(args):
-        if pid in older:
-            continue
-        argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").split("\0")
-        sock = socket_of(argv)
-        if sock:
-            sockets.add(sock)
-    sockets -= drivers_raylet_sockets()
+def raylet_by_socket(args, socket):
     for pid in subprocess.run(["pgrep", "-f", "raylet/raylet"], capture_output=True, text=True).stdout.split():
         try:
             argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").split("\0")
         except OSError:
             continue
-        for a in argv:
-            if a.startswith("--raylet_socket_name=") and a.split("=", 1)[1] in sockets:
-                return int(pid)
-    raise AssertionError(f"no raylet hosts an actor but not the driver (actors' raylets: {sockets})")
+        if f"--raylet_socket_name={socket}" in argv:
+            return int(pid)
+    raise AssertionError(f"no raylet of this cluster listens on {socket}")
 
 
 def wait_until_dead_nodes(args, n, timeout=90):
     """Waits until the head counts {@code n} dead nodes (a killed raylet is noticed by heartbeat)."""
-    from ray._raylet import GcsClient
-    gcs = GcsClient(address=args.address)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        nodes = gcs.get_all_node_info(timeout=10)
+        nodes = gcs(args).get_all_node_info(timeout=10)
         dead = sum(1 for info in nodes.values() if info.state != 0)  # 0: ALIVE
         if dead >= n:
             return
@@ -258,12 +261,15 @@ def check_node_killed(args, w):
     if not os.path.exists(f"{reference}/metrics.jsonl"):
         train(reference, *cluster(args))
     run = f"{w}/node-killed"
-    # no custom resource: either worker node may host either actor
-    p = train(run, "--set", f"rollout.ray_address={args.address}", "--set", "rollout.workers=2", background=True)
+    # a CPU each, no custom resource: either worker node may host either actor, not the head (0 CPUs;
+    # with no resources at all, Ray may place Java actors there)
+    before = {a[0] for a in rollout_actors(args)}
+    p = train(run, "--set", f"rollout.ray_address={args.address}", "--set", "rollout.workers=2",
+              "--set", "rollout.cpus_per_worker=1", background=True)
     wait_for_lines(run, 1, p)
-    # not "workers started after the run": Ray reuses idle Java worker JVMs of an earlier job with the
-    # same code search path (the sweep's), so this run's actors may live in older JVMs
-    raylet = node_raylet_of_an_actor(args)
+    # the head's actor table says where the actors are (Ray reuses idle worker JVMs of earlier jobs,
+    # so a JVM's age says nothing); the driver sits on the head node, which hosts no actor
+    raylet = raylet_of_an_actor(args, before)
     os.kill(raylet, signal.SIGKILL)
     log(f"killed the raylet {raylet} of an actor's node after update 1")
     code = p.wait(timeout=600)
@@ -277,13 +283,14 @@ def check_node_killed(args, w):
 
 def check_no_capacity(args, w):
     """With one worker node dead, actors that each need a worker node lose another: the run stops naming it."""
-    start_node(args, '{"worker_node": 1, "node_c": 1}')
+    start_node(args, "127.0.0.4", '{"worker_node": 1, "node_c": 1}')
     run = f"{w}/no-capacity"
     wait_until_dead_nodes(args, 1)
-    older = set(java_workers(args))
-    p = train(run, *cluster(args), background=True)
+    before = {a[0] for a in rollout_actors(args)}
+    # long enough that the node's death is noticed before the run would end
+    p = train(run, *cluster(args), "--set", "score.stage2_steps=40", background=True)
     wait_for_lines(run, 1, p)
-    raylet = node_raylet_of_an_actor(args, older)
+    raylet = raylet_of_an_actor(args, before)
     os.kill(raylet, signal.SIGKILL)
     log(f"killed the raylet {raylet} of an actor's node after update 1")
     try:
@@ -337,11 +344,7 @@ def check_sweep_task_killed(args, w):
 
 # node checks last: they take worker nodes away
 CHECKS = [check_same_as_local, check_capacity, check_actor_killed, check_driver_killed, check_sweep_task_killed,
-          check_node_killed]
-# not run by default (--only no_capacity runs it): it passed 2 of 3 times; once the head still listed
-# the dead node alive, the replacement actor waited for resources and the run hung (now bounded by
-# RayRolloutSource.REPLACEMENT_START_MS, untested)
-OPTIONAL = [check_no_capacity]
+          check_node_killed, check_no_capacity]
 
 
 def main():
@@ -353,9 +356,9 @@ def main():
     args = ap.parse_args()
     subprocess.run([REVISE, "--help"], cwd=REPO, check=True, capture_output=True)  # builds the jar once
     failed = []
-    for check in CHECKS + OPTIONAL:
+    for check in CHECKS:
         name = check.__name__.removeprefix("check_")
-        if (check in OPTIONAL and not args.only) or not re.search(args.only, name):
+        if not re.search(args.only, name):
             continue
         t = time.monotonic()
         try:

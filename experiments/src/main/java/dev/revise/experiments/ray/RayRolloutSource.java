@@ -331,7 +331,7 @@ public final class RayRolloutSource implements RolloutSource {
                 return a;
             }
             try {
-                a.task(RolloutActor::ready).remote().get(REPLACEMENT_START_MS);
+                awaitStart(a, actor, cause);
                 return a;
             } catch (io.ray.api.exception.RayTimeoutException e) {
                 kill(a);
@@ -340,12 +340,14 @@ public final class RayRolloutSource implements RolloutSource {
                         .map(n -> n.nodeId + " at " + n.nodeAddress)
                         .toList();
                 throw new IllegalStateException(
-                        "rollout actor " + actor + " died (" + rootCause(cause) + ") and its"
-                                + " replacement did not start within " + REPLACEMENT_START_MS / 1000
-                                + " s: no alive node can"
-                                + " take an actor needing " + workerResources.asRayResources() + "; dead nodes: "
+                        "rollout actor " + actor + " died (" + rootCause(cause) + ") and cannot be"
+                                + " replaced: its replacement did not start within "
+                                + REPLACEMENT_START_MS / 1000 + " s, so no alive node can take an actor needing "
+                                + workerResources.asRayResources() + "; dead nodes: "
                                 + dead,
                         e);
+            } catch (IllegalStateException noCapacity) {
+                throw noCapacity;
             } catch (RuntimeException e) {
                 // placed on a node the head has not yet marked dead: it dies too; try again
                 kill(a);
@@ -360,6 +362,34 @@ public final class RayRolloutSource implements RolloutSource {
             }
         }
     }
+
+    /**
+     * Waits for a new actor to start, checking the capacity again every few seconds: the head marks a
+     * dead node after its heartbeat timeout, and from then on the run can stop at once, naming it.
+     */
+    private void awaitStart(ActorHandle<RolloutActor> a, int actor, Throwable cause) {
+        ObjectRef<String> ready = a.task(RolloutActor::ready).remote();
+        long deadline = System.nanoTime() + REPLACEMENT_START_MS * 1_000_000;
+        while (true) {
+            long leftMs = (deadline - System.nanoTime()) / 1_000_000;
+            try {
+                ready.get(Math.max(1, Math.min(CAPACITY_POLL_MS, leftMs)));
+                return;
+            } catch (io.ray.api.exception.RayTimeoutException e) {
+                if (leftMs <= CAPACITY_POLL_MS) {
+                    throw e;
+                }
+                try {
+                    ensureCapacity(actor, cause);
+                } catch (IllegalStateException noCapacity) {
+                    kill(a);
+                    throw noCapacity;
+                }
+            }
+        }
+    }
+
+    private static final long CAPACITY_POLL_MS = 2_000;
 
     /**
      * Before an actor is replaced: whether the alive nodes can still hold every actor. Otherwise the
