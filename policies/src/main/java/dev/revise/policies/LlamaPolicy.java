@@ -11,6 +11,7 @@ import dev.revise.policies.checkpoint.GenerationConfig;
 import dev.revise.policies.checkpoint.SafeDtype;
 import dev.revise.policies.checkpoint.ShardedWriter;
 import dev.revise.policies.generation.LlamaGenerator;
+import dev.revise.policies.lora.LoraAdapter;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaConfigJson;
 import dev.revise.policies.model.LlamaModel;
@@ -63,10 +64,12 @@ public final class LlamaPolicy implements Policy {
     private final GenerationConfig generation;
     private final Set<Integer> stopTokenIds;
     private final SafeDtype sourceDtype;
+    private final LoraAdapter adapter; // null: the model's own weights are trained
+    private final boolean ownsModel; // false for a view (the base of a LoRA policy)
     private volatile long version;
 
     public LlamaPolicy(LlamaModel model, TextTokenizer tokenizer, Path tokenizerSource, ChatFormat chatFormat) {
-        this(model, tokenizer, tokenizerSource, chatFormat, GenerationConfig.NONE, SafeDtype.F32);
+        this(model, tokenizer, tokenizerSource, chatFormat, GenerationConfig.NONE, SafeDtype.F32, null, true);
     }
 
     private LlamaPolicy(
@@ -75,7 +78,9 @@ public final class LlamaPolicy implements Policy {
             Path tokenizerSource,
             ChatFormat chatFormat,
             GenerationConfig generation,
-            SafeDtype sourceDtype) {
+            SafeDtype sourceDtype,
+            LoraAdapter adapter,
+            boolean ownsModel) {
         if (tokenizer.vocabSize() > model.config().vocabSize()) {
             throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize()
                     + " tokens but the model's vocab_size is " + model.config().vocabSize());
@@ -84,9 +89,11 @@ public final class LlamaPolicy implements Policy {
         this.tokenizer = tokenizer;
         this.tokenizerSource = tokenizerSource;
         this.chatFormat = chatFormat;
-        this.generator = new LlamaGenerator(model, tokenizer);
+        this.generator = new LlamaGenerator(model, tokenizer, adapter);
         this.generation = generation;
         this.sourceDtype = sourceDtype;
+        this.adapter = adapter;
+        this.ownsModel = ownsModel;
         Set<Integer> stops = new TreeSet<>(model.config().eosTokenIds());
         stops.addAll(generation.eosTokenIds());
         String eot = chatFormat.endOfTurn();
@@ -116,7 +123,8 @@ public final class LlamaPolicy implements Policy {
         SafeDtype stored = storedDtype(dir);
         LlamaModel model = LlamaModel.load(dir, weightsDir, parent, device.toDevice(), device.dataType());
         try {
-            return new LlamaPolicy(model, tokenizer, dir.resolve("tokenizer.json"), chat, generation, stored);
+            return new LlamaPolicy(
+                    model, tokenizer, dir.resolve("tokenizer.json"), chat, generation, stored, null, true);
         } catch (IllegalArgumentException e) {
             model.close();
             throw new CheckpointException(dir + ": " + e.getMessage(), e);
@@ -125,7 +133,42 @@ public final class LlamaPolicy implements Policy {
 
     /** The same model, tokenizer and generation settings, rendering conversations with {@code format}. */
     public LlamaPolicy withChatFormat(ChatFormat format) {
-        return new LlamaPolicy(model, tokenizer, tokenizerSource, format, generation, sourceDtype);
+        return new LlamaPolicy(model, tokenizer, tokenizerSource, format, generation, sourceDtype, adapter, ownsModel);
+    }
+
+    /**
+     * This policy with {@code adapter} trained in place of the model's weights, which are frozen
+     * (no gradients, no optimizer state). Takes ownership of both; this policy must not be used
+     * after.
+     */
+    public LlamaPolicy withAdapter(LoraAdapter adapter) {
+        if (this.adapter != null) {
+            throw new IllegalStateException("the policy already has an adapter");
+        }
+        if (!adapter.base().equals(model.config())) {
+            throw new IllegalArgumentException("the adapter was made for another architecture");
+        }
+        model.parameters().values().forEach(p -> p.setRequiresGradient(false));
+        LlamaPolicy p = new LlamaPolicy(
+                model, tokenizer, tokenizerSource, chatFormat, generation, sourceDtype, adapter, ownsModel);
+        p.version = version;
+        return p;
+    }
+
+    /** The adapter this policy trains, or null when it trains the model's own weights. */
+    public LoraAdapter adapter() {
+        return adapter;
+    }
+
+    /**
+     * The base model without the adapter, sharing its weights (no copy): a LoRA run's frozen
+     * reference. Closing it closes nothing; it lives as long as this policy.
+     */
+    public LlamaPolicy base() {
+        if (adapter == null) {
+            throw new IllegalStateException("a policy without an adapter is its own base");
+        }
+        return new LlamaPolicy(model, tokenizer, tokenizerSource, chatFormat, generation, sourceDtype, null, false);
     }
 
     /**
@@ -235,7 +278,7 @@ public final class LlamaPolicy implements Policy {
 
     @Override
     public Map<String, NDArray> parameters() {
-        return model.parameters();
+        return adapter != null ? adapter.parameters() : model.parameters();
     }
 
     @Override
@@ -272,8 +315,13 @@ public final class LlamaPolicy implements Policy {
         NDArray posArray = scope.create(positions, new Shape(b, t));
         NDArray targetArray = scope.create(targets, new Shape(b, t - 1, 1));
         NDArray maskArray = scope.create(mask, new Shape(b, t - 1));
-        NDArray hidden =
-                model.forward(scope, idArray, posArray, model.causalBias(scope, t), null, 0, training); // (B, T, D)
+        if (training && adapter != null && adapter.config().dropout() > 0) {
+            // the dropout masks of a batch depend on its tokens and the version only, so a resumed
+            // run draws the ones the uninterrupted run drew
+            JniUtils.setSeed(dropoutSeed(batch));
+        }
+        NDArray hidden = model.forward(
+                scope, idArray, posArray, model.causalBias(scope, t), null, 0, training, adapter); // (B, T, D)
         NDArray logits = model.logits(hidden.get(":, :-1, :")); // (B, T-1, V)
         if (options.temperature() != 1.0) {
             // divided as the sampler divides, so both see the same bits; a tensor in the scope, not
@@ -294,9 +342,19 @@ public final class LlamaPolicy implements Policy {
                 options.fullLogProbs() ? logp : null);
     }
 
+    private long dropoutSeed(TokenBatch batch) {
+        long h = 0x9E3779B97F4A7C15L * (version + 1);
+        for (int[] row : batch.rows()) {
+            h = h * 31 + java.util.Arrays.hashCode(row);
+        }
+        return h;
+    }
+
     @Override
     public void parametersUpdated() {
-        model.parametersChanged();
+        if (adapter == null) {
+            model.parametersChanged(); // the base's cached fused weights stay valid under LoRA
+        }
         version++;
     }
 
@@ -305,23 +363,48 @@ public final class LlamaPolicy implements Policy {
         return version;
     }
 
+    /** The trained parameters (the adapter's, under LoRA) as float32 bytes. */
     @Override
     public byte[] snapshot() {
+        return bytesOf(parameters());
+    }
+
+    /** The base model's weights as float32 bytes (under LoRA, what an actor needs once besides the adapter). */
+    public byte[] baseSnapshot() {
+        return bytesOf(model.parameters());
+    }
+
+    private byte[] bytesOf(Map<String, NDArray> params) {
         long total = 0;
-        for (NDArray p : model.parameters().values()) {
+        for (NDArray p : params.values()) {
             total += p.size() * 4;
         }
         ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(total)).order(ByteOrder.nativeOrder());
-        for (NDArray p : model.parameters().values()) {
+        for (NDArray p : params.values()) {
             out.put(model.float32Bytes(p));
         }
         return out.array();
     }
 
+    /** Replaces the trained parameters (the adapter's, under LoRA) by a {@link #snapshot()}. */
     @Override
     public void restore(byte[] snapshot, long newVersion) {
+        restoreInto(parameters(), snapshot);
+        if (adapter == null) {
+            model.parametersChanged();
+        }
+        this.version = newVersion;
+    }
+
+    /** Replaces the base model's weights by a {@link #baseSnapshot()}. */
+    public void restoreBase(byte[] snapshot) {
+        restoreInto(model.parameters(), snapshot);
+        model.parametersChanged();
+    }
+
+    private void restoreInto(Map<String, NDArray> params, byte[] snapshot) {
         long total = 0;
-        for (NDArray p : model.parameters().values()) {
+        for (NDArray p : params.values()) {
             total += p.size() * 4;
         }
         if (snapshot.length != total) {
@@ -330,7 +413,7 @@ public final class LlamaPolicy implements Policy {
         }
         int offset = 0;
         try (NDManager scope = model.manager().newSubManager()) {
-            for (NDArray p : model.parameters().values()) {
+            for (NDArray p : params.values()) {
                 int bytes = Math.toIntExact(p.size() * 4);
                 ByteBuffer buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
                 buf.put(snapshot, offset, bytes).flip();
@@ -345,12 +428,16 @@ public final class LlamaPolicy implements Policy {
                 offset += bytes;
             }
         }
-        model.parametersChanged();
-        this.version = newVersion;
     }
 
     @Override
     public void close() {
+        if (!ownsModel) {
+            return;
+        }
+        if (adapter != null) {
+            adapter.close();
+        }
         model.close();
         if (tokenizer instanceof AutoCloseable c) {
             try {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.revise.policies.lora.LoraAdapter;
 import dev.revise.policies.model.KvCache;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.rl.Completion;
@@ -35,10 +36,17 @@ public final class LlamaGenerator implements Generator {
 
     private final LlamaModel model;
     private final TextTokenizer tokenizer;
+    private final LoraAdapter adapter;
 
     public LlamaGenerator(LlamaModel model, TextTokenizer tokenizer) {
+        this(model, tokenizer, null);
+    }
+
+    /** Samples from {@code model} with {@code adapter}'s updates (unmerged), or the base alone when null. */
+    public LlamaGenerator(LlamaModel model, TextTokenizer tokenizer, LoraAdapter adapter) {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.adapter = adapter;
     }
 
     @Override
@@ -194,7 +202,7 @@ public final class LlamaGenerator implements Generator {
         NDArray posArray = step.create(positions, new Shape(b, t));
         int s = start + t;
         NDArray biasArray = bias == null ? null : step.create(bias, new Shape(b, 1, 1, t, s));
-        NDArray hidden = model.forward(step, idArray, posArray, biasArray, cache, start, false);
+        NDArray hidden = model.forward(step, idArray, posArray, biasArray, cache, start, false, adapter);
         NDArray last = t == 1 ? hidden : hidden.get(":, -1:, :");
         NDArray logits = model.logits(last).reshape(b, model.config().vocabSize());
         if (!params.isGreedy() && params.temperature() != 1.0) {

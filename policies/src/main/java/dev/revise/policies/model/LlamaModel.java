@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.revise.policies.checkpoint.SafeDtype;
 import dev.revise.policies.checkpoint.ShardedWriter;
+import dev.revise.policies.lora.LoraAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,8 +56,14 @@ public final class LlamaModel implements AutoCloseable {
     private List<LayerWeights> inferenceWeights;
     private NDArray inferenceFinalNorm;
 
-    /** The weights of one block in the fused layout the forward pass uses; null norm scales are folded. */
+    /**
+     * The weights of one block in the fused layout the forward pass uses; null norm scales are
+     * folded into the next matrix, whose scale {@code inputScale}/{@code postScale} still give (a
+     * LoRA adapter's A reads the scaled input).
+     */
     private record LayerWeights(
+            NDArray inputScale,
+            NDArray postScale,
             NDArray inputNorm,
             NDArray qkv,
             NDArray qkvBias,
@@ -204,7 +211,29 @@ public final class LlamaModel implements AutoCloseable {
      */
     public NDArray forward(
             NDManager scope, NDArray ids, NDArray positions, NDArray bias, KvCache cache, int start, boolean training) {
-        List<LayerWeights> layers = training ? fusedWeights(scope, false) : inferenceWeights();
+        return forward(scope, ids, positions, bias, cache, start, training, null);
+    }
+
+    /**
+     * As {@link #forward(NDManager, NDArray, NDArray, NDArray, KvCache, int, boolean)}, with each
+     * projection the adapter targets computed as W x + s B A dropout(x) (PEFT's unmerged LoRA). With
+     * an adapter the base is frozen: its cached fused weights serve training too, so no weight is
+     * copied per step and gradients reach only the adapter. Null: the base alone.
+     */
+    public NDArray forward(
+            NDManager scope,
+            NDArray ids,
+            NDArray positions,
+            NDArray bias,
+            KvCache cache,
+            int start,
+            boolean training,
+            LoraAdapter adapter) {
+        boolean fullTraining = training && adapter == null;
+        Lora lora = adapter == null
+                ? null
+                : new Lora(scope, adapter, training && adapter.config().dropout() > 0);
+        List<LayerWeights> layers = fullTraining ? fusedWeights(scope, false) : inferenceWeights();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
         if (bias == null && (t != 1 || cache == null)) {
@@ -226,8 +255,11 @@ public final class LlamaModel implements AutoCloseable {
             LayerWeights w = layers.get(l);
             // 1. attention: Q/K/V, (Qwen3) per-head RMSNorm of Q and K, rotary embedding on Q and K together
             NDArray hNorm = rmsNorm(x, w.inputNorm());
-            NDArray[] qkAndV = Ops.split(
-                    Ops.reshape(Ops.linear(hNorm, w.qkv(), w.qkvBias()), b, t, h + 2L * k, dh), 2, h + k, h + 2L * k);
+            NDArray qkvOut = Ops.linear(hNorm, w.qkv(), w.qkvBias());
+            if (lora != null) {
+                qkvOut = lora.add(qkvOut, hNorm, w.inputNorm() == null ? w.inputScale() : null, l, QKV);
+            }
+            NDArray[] qkAndV = Ops.split(Ops.reshape(qkvOut, b, t, h + 2L * k, dh), 2, h + k, h + 2L * k);
             NDArray qk = qkAndV[0]; // (B, T, H+K, Dh)
             if (w.qkNorm() != null) {
                 qk = qk.div(qk.square()
@@ -257,20 +289,97 @@ public final class LlamaModel implements AutoCloseable {
             NDArray attn = t == 1
                     ? Ops.reshape(out, b, 1, (long) h * dh)
                     : Ops.reshape(Ops.permute(Ops.reshape(out, b, k, g, t, dh), 0, 3, 1, 2, 4), b, t, (long) h * dh);
-            x = x.add(Ops.linear(attn, w.o(), w.oBias()));
+            NDArray o = Ops.linear(attn, w.o(), w.oBias());
+            x = x.add(lora == null ? o : lora.add(o, attn, null, l, O));
             // 3. SwiGLU MLP
-            NDArray[] gateUp = Ops.split(
-                    Ops.linear(rmsNorm(x, w.postNorm()), w.gateUp(), w.gateUpBias()),
-                    2,
-                    config.intermediateSize(),
-                    2L * config.intermediateSize());
+            NDArray post = rmsNorm(x, w.postNorm());
+            NDArray gateUpOut = Ops.linear(post, w.gateUp(), w.gateUpBias());
+            if (lora != null) {
+                gateUpOut = lora.add(gateUpOut, post, w.postNorm() == null ? w.postScale() : null, l, GATE_UP);
+            }
+            NDArray[] gateUp = Ops.split(gateUpOut, 2, config.intermediateSize(), 2L * config.intermediateSize());
             NDArray gate = gateUp[0];
-            x = x.add(Ops.linear(gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp[1]), w.down(), w.downBias()));
+            NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp[1]);
+            NDArray down = Ops.linear(act, w.down(), w.downBias());
+            x = x.add(lora == null ? down : lora.add(down, act, null, l, DOWN));
         }
         if (cache != null) {
             cache.advance((int) t);
         }
-        return rmsNorm(x, finalNorm(scope, training));
+        return rmsNorm(x, finalNorm(scope, fullTraining));
+    }
+
+    private static final List<String> QKV = List.of("q_proj", "k_proj", "v_proj");
+    private static final List<String> O = List.of("o_proj");
+    private static final List<String> GATE_UP = List.of("gate_proj", "up_proj");
+    private static final List<String> DOWN = List.of("down_proj");
+
+    private long outFeatures(String module) {
+        return switch (module) {
+            case "q_proj" -> config.qDim();
+            case "k_proj", "v_proj" -> config.kvDim();
+            case "gate_proj", "up_proj" -> config.intermediateSize();
+            default -> config.hiddenSize();
+        };
+    }
+
+    /** A forward pass's view of an adapter: its low-rank updates, computed in {@code scope}. */
+    private final class Lora {
+        private final NDManager scope;
+        private final LoraAdapter adapter;
+        private final boolean dropout;
+
+        Lora(NDManager scope, LoraAdapter adapter, boolean dropout) {
+            if (adapter.dtype() != dtype) {
+                throw new IllegalArgumentException(
+                        "the adapter's dtype " + adapter.dtype() + " differs from the model's " + dtype);
+            }
+            this.scope = scope;
+            this.adapter = adapter;
+            this.dropout = dropout;
+        }
+
+        /**
+         * {@code out} (the fused output of {@code modules}, concatenated on the last axis) plus s B_m
+         * A_m x for each module m the adapter targets. {@code foldedScale}: the norm scale folded
+         * into the base matrix, which A must apply to the normalised {@code x} itself (x diag(g) A^T
+         * = x (A diag(g))^T).
+         */
+        NDArray add(NDArray out, NDArray x, NDArray foldedScale, int layer, List<String> modules) {
+            boolean any = false;
+            NDArray[] parts = new NDArray[modules.size()];
+            for (int i = 0; i < parts.length; i++) {
+                String m = modules.get(i);
+                NDArray a = adapter.a(layer, m);
+                if (a == null) {
+                    continue;
+                }
+                any = true;
+                if (foldedScale != null) {
+                    a = Ops.into(scope, a.mul(foldedScale)); // (r, in) * (in)
+                }
+                NDArray in = dropout
+                        ? ai.djl.pytorch.jni.JniUtils.dropout(
+                                Ops.pt(x), adapter.config().dropout(), true)
+                        : x;
+                parts[i] = Ops.linear(Ops.linear(in, a, null), adapter.b(layer, m), null)
+                        .mul(adapter.scaling());
+            }
+            if (!any) {
+                return out;
+            }
+            if (parts.length == 1) {
+                return out.add(parts[0]);
+            }
+            Shape shape = x.getShape();
+            for (int i = 0; i < parts.length; i++) {
+                if (parts[i] == null) {
+                    long width = outFeatures(modules.get(i));
+                    parts[i] = scope.zeros(shape.slice(0, shape.dimension() - 1).add(width), dtype);
+                }
+            }
+            return out.add(Ops.cat(-1, parts));
+        }
     }
 
     /** (..., D) hidden states to (..., V) logits. */
@@ -406,11 +515,19 @@ public final class LlamaModel implements AutoCloseable {
     /** Synchronized: rollout threads share one model and may ask at once after an update. */
     private synchronized List<LayerWeights> inferenceWeights() {
         if (inferenceWeights == null) {
-            inferenceManager = manager.newSubManager();
-            inferenceManager.setName("llama-inference-weights");
-            inferenceWeights = fusedWeights(inferenceManager, true);
-            inferenceFinalNorm = Ops.into(
-                    inferenceManager, parameters.get("model.norm.weight").mul(sqrtHidden));
+            // built without recording gradients even inside a training step (a LoRA run's frozen
+            // base): a cache in the autograd graph would keep every step's graph alive
+            boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+            try {
+                inferenceManager = manager.newSubManager();
+                inferenceManager.setName("llama-inference-weights");
+                inferenceWeights = fusedWeights(inferenceManager, true);
+                inferenceFinalNorm = Ops.into(
+                        inferenceManager, parameters.get("model.norm.weight").mul(sqrtHidden));
+            } finally {
+                ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
+            }
         }
         return inferenceWeights;
     }
@@ -450,6 +567,8 @@ public final class LlamaModel implements AutoCloseable {
                             scope, Ops.cat(0, parameter(p + "mlp.gate_proj.bias"), parameter(p + "mlp.up_proj.bias")))
                     : null;
             NDArray qkNorm = config.qkNorm() ? qkNormScale(scope, p) : null;
+            NDArray foldedInput = inputScale;
+            NDArray foldedPost = postScale;
             if (foldNorms) {
                 qkv = qkv.mul(inputScale); // (O, D) * (D): scales column i by the norm's weight i
                 gateUp = gateUp.mul(postScale);
@@ -457,6 +576,8 @@ public final class LlamaModel implements AutoCloseable {
                 postScale = null;
             }
             layers.add(new LayerWeights(
+                    foldedInput,
+                    foldedPost,
                     inputScale,
                     qkv,
                     qkvBias,

@@ -4,9 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.revise.policies.checkpoint.CheckpointException;
 import dev.revise.policies.checkpoint.CheckpointWeights;
+import dev.revise.policies.checkpoint.NativeTensors;
 import dev.revise.policies.checkpoint.SafeDtype;
 import dev.revise.policies.checkpoint.SafetensorsFile;
 import dev.revise.policies.checkpoint.SafetensorsWriter;
@@ -74,11 +74,6 @@ final class ModelWeightsIo {
         return shapes;
     }
 
-    /** A filler writes a parameter's float32 values into a native-order view of its memory. */
-    private interface Filler {
-        void fill(String name, ByteBuffer view);
-    }
-
     static LlamaModel random(LlamaConfig config, NDManager parent, Device device, DataType dtype, long seed) {
         SplittableRandom root = new SplittableRandom(seed);
         return build(config, parent, device, dtype, (name, view) -> {
@@ -132,42 +127,18 @@ final class ModelWeightsIo {
     }
 
     private static LlamaModel build(
-            LlamaConfig config, NDManager parent, Device device, DataType dtype, Filler filler) {
+            LlamaConfig config, NDManager parent, Device device, DataType dtype, NativeTensors.Filler filler) {
         NDManager manager = parent.newSubManager(device);
         manager.setName("llama-model");
-        Map<String, NDArray> params = new LinkedHashMap<>();
-        try (NDManager staging = parent.newSubManager(Device.cpu())) {
-            for (Map.Entry<String, long[]> e : parameterShapes(config).entrySet()) {
-                NDArray cpu = staging.create(new Shape(e.getValue()), DataType.FLOAT32);
-                filler.fill(e.getKey(), view(cpu, e.getKey()));
-                NDArray p = cpu;
-                if (!device.equals(Device.cpu())) {
-                    p = cpu.toDevice(device, true);
-                    cpu.close();
-                }
-                if (dtype != DataType.FLOAT32) {
-                    NDArray converted = p.toType(dtype, true);
-                    p.close();
-                    p = converted;
-                }
-                p.attach(manager);
-                p.setRequiresGradient(true);
-                params.put(e.getKey(), p);
-            }
+        Map<String, NDArray> params;
+        try {
+            params = NativeTensors.create(parameterShapes(config), manager, device, dtype, filler);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+        params.values().forEach(p -> p.setRequiresGradient(true));
         return new LlamaModel(config, dtype, params, manager);
-    }
-
-    /** A native-order view of a CPU float32 tensor's own memory. */
-    private static ByteBuffer view(NDArray cpu, String name) {
-        ByteBuffer v = cpu.toByteBuffer(true);
-        if (!v.isDirect() || v.capacity() != cpu.size() * 4) {
-            throw new IllegalStateException("the engine gave no direct view of tensor '" + name + "'");
-        }
-        return v.order(ByteOrder.nativeOrder());
     }
 
     static void save(LlamaModel model, Path dir, SafeDtype storage, long maxShardBytes) throws IOException {
