@@ -12,6 +12,7 @@ import dev.revise.policies.checkpoint.SafeDtype;
 import dev.revise.policies.checkpoint.ShardedWriter;
 import dev.revise.policies.generation.LlamaGenerator;
 import dev.revise.policies.lora.LoraAdapter;
+import dev.revise.policies.lora.PeftAdapterConfig;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaConfigJson;
 import dev.revise.policies.model.LlamaModel;
@@ -117,6 +118,9 @@ public final class LlamaPolicy implements Policy {
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(dir + ": not a checkpoint directory");
         }
+        if (PeftAdapterConfig.isAdapter(dir) && !CheckpointWeights.exists(dir)) {
+            return loadAdapter(dir, parent, device);
+        }
         TextTokenizer tokenizer = Tokenizers.load(dir.resolve("tokenizer.json"));
         ChatFormat chat = HfChatTemplate.load(dir).<ChatFormat>map(t -> t).orElse(ChatFormat.CHATML);
         GenerationConfig generation = GenerationConfig.read(dir);
@@ -129,6 +133,46 @@ public final class LlamaPolicy implements Policy {
             model.close();
             throw new CheckpointException(dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A PEFT adapter directory: the base its {@code base_model_name_or_path} names (a local
+     * checkpoint directory, absolute or relative to the working directory as in PEFT) with the
+     * adapter's updates, unmerged. The tokenizer and chat template are the base's.
+     */
+    private static LlamaPolicy loadAdapter(Path dir, NDManager parent, DeviceSpec device) {
+        PeftAdapterConfig peft = PeftAdapterConfig.read(dir);
+        String baseName = peft.baseModelNameOrPath();
+        Path file = dir.resolve(PeftAdapterConfig.FILE);
+        if (baseName == null || baseName.isBlank()) {
+            throw new CheckpointException(file + ": no base_model_name_or_path; revise needs the base's directory");
+        }
+        Path base = Path.of(baseName);
+        if (!Files.isRegularFile(base.resolve("config.json"))) {
+            throw new CheckpointException(file + ": base_model_name_or_path '" + baseName
+                    + "' is not a checkpoint directory here (revise loads bases from local directories:"
+                    + " download a Hub model first and point this field at it)");
+        }
+        LlamaPolicy loaded = load(base, parent, device);
+        try {
+            return loaded.withAdapter(
+                    LoraAdapter.load(dir, loaded.config(), parent, device.toDevice(), device.dataType()));
+        } catch (RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Writes a PEFT adapter directory (adapter_config.json naming {@code baseModelNameOrPath},
+     * adapter_model.safetensors) with the tokenizer files beside it, as PEFT's trainers do.
+     */
+    public void saveAdapter(Path dir, String baseModelNameOrPath) throws IOException {
+        if (adapter == null) {
+            throw new IllegalStateException("this policy has no adapter");
+        }
+        adapter.save(dir, baseModelNameOrPath);
+        saveTokenizer(dir);
     }
 
     /** The same model, tokenizer and generation settings, rendering conversations with {@code format}. */
@@ -221,6 +265,15 @@ public final class LlamaPolicy implements Policy {
     public void save(Path dir, SafeDtype storage, long maxShardBytes) throws IOException {
         Files.createDirectories(dir);
         model.save(dir, storage, maxShardBytes);
+        saveTokenizer(dir);
+        if (!Files.exists(dir.resolve(GenerationConfig.FILE))) {
+            // as transformers derives one from config.json
+            new GenerationConfig(model.config().bosTokenId(), model.config().eosTokenIds()).write(dir);
+        }
+    }
+
+    /** tokenizer.json and its {@link #COMPANION_FILES}, copied from where this policy's tokenizer came from. */
+    private void saveTokenizer(Path dir) throws IOException {
         Path sourceDir = tokenizerSource == null
                 ? null
                 : tokenizerSource.toAbsolutePath().getParent();
@@ -237,10 +290,6 @@ public final class LlamaPolicy implements Policy {
                     Files.copy(from, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-        }
-        if (!Files.exists(dir.resolve(GenerationConfig.FILE))) {
-            // as transformers derives one from config.json
-            new GenerationConfig(model.config().bosTokenId(), model.config().eosTokenIds()).write(dir);
         }
     }
 

@@ -147,6 +147,18 @@ public final class RayRolloutSource implements RolloutSource {
 
     private double lastPutSeconds;
     private double lastSyncSeconds;
+    private long lastSyncBytes;
+    private java.util.function.Supplier<byte[]> baseSnapshot; // a LoRA run's frozen base, else null
+    private ObjectRef<byte[]> baseRef;
+
+    /**
+     * Actors that train a LoRA adapter: each new actor loads {@code base} (put once) with its first
+     * adapter; later versions ship the adapter only ({@link Policy#snapshot()}).
+     */
+    public RayRolloutSource withBase(java.util.function.Supplier<byte[]> base) {
+        this.baseSnapshot = base;
+        return this;
+    }
 
     /**
      * {@code perf/weight_sync_s}: seconds the last collection spent bringing every actor to the
@@ -155,7 +167,13 @@ public final class RayRolloutSource implements RolloutSource {
      */
     @Override
     public Map<String, Double> lastCollectMetrics() {
-        return Map.of("perf/weight_sync_s", lastSyncSeconds, "perf/weight_put_s", lastPutSeconds);
+        return Map.of(
+                "perf/weight_sync_s",
+                lastSyncSeconds,
+                "perf/weight_put_s",
+                lastPutSeconds,
+                "perf/weight_sync_bytes",
+                (double) lastSyncBytes);
     }
 
     private final WorkerResources workerResources;
@@ -164,6 +182,7 @@ public final class RayRolloutSource implements RolloutSource {
     public List<Rollout> collect(RolloutRequest request) {
         long syncStarted = System.nanoTime();
         lastPutSeconds = 0;
+        lastSyncBytes = 0;
         syncWeights();
         lastSyncSeconds = (System.nanoTime() - syncStarted) / 1e9;
         List<RolloutRequest> units = new ArrayList<>();
@@ -261,14 +280,25 @@ public final class RayRolloutSource implements RolloutSource {
                 if (actorVersions[i] != version) {
                     if (snapshot == null) {
                         long started = System.nanoTime();
-                        snapshot = Ray.put(learnerPolicy.snapshot());
+                        byte[] bytes = learnerPolicy.snapshot();
+                        snapshot = Ray.put(bytes);
                         lastPutSeconds = (System.nanoTime() - started) / 1e9;
+                        lastSyncBytes = bytes.length;
+                    }
+                    boolean needsBase = baseSnapshot != null && actorVersions[i] < 0;
+                    if (needsBase && baseRef == null) {
+                        // the frozen base of a LoRA run: put once for the whole run, read by every new actor
+                        baseRef = Ray.put(baseSnapshot.get());
                     }
                     pending.put(
                             i,
-                            actors.get(i)
-                                    .task(RolloutActor::loadWeights, snapshot, version)
-                                    .remote());
+                            needsBase
+                                    ? actors.get(i)
+                                            .task(RolloutActor::loadAll, baseRef, snapshot, version)
+                                            .remote()
+                                    : actors.get(i)
+                                            .task(RolloutActor::loadWeights, snapshot, version)
+                                            .remote());
                     if (serial) {
                         awaitWeights(i, pending.remove(i), version, attempt);
                     }

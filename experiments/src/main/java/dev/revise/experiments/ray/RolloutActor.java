@@ -74,6 +74,11 @@ public class RolloutActor {
                     Tokenizers.load(tok),
                     null,
                     chatFormat(spec));
+            if (spec.lora() != null) {
+                // placeholder values: loadAll brings the base and the adapter before any rollout
+                policy = policy.withAdapter(dev.revise.policies.lora.LoraAdapter.create(
+                        spec.model(), spec.lora(), root, device.toDevice(), device.dataType(), 0));
+            }
             RolloutWorker worker = new RolloutWorker(
                     new SelfCorrectionEnvironment(spec.environment(), verifier),
                     policy.generator(),
@@ -153,6 +158,16 @@ public class RolloutActor {
     /** Replaces the weights (a float32 snapshot of a policy with this architecture). */
     public String loadWeights(byte[] snapshot, long version) {
         built().policy().restore(snapshot, version);
+        return "ok";
+    }
+
+    /**
+     * A LoRA actor's first load: the base's weights (a {@code baseSnapshot}) and the adapter's
+     * (a {@code snapshot}) of {@code version}.
+     */
+    public String loadAll(byte[] base, byte[] adapter, long version) {
+        built().policy().restoreBase(base);
+        built().policy().restore(adapter, version);
         return "ok";
     }
 

@@ -3,6 +3,7 @@ package dev.revise.experiments.ray;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.policies.DeviceSpec;
+import dev.revise.policies.lora.LoraConfig;
 import dev.revise.policies.model.LlamaConfig;
 
 /**
@@ -21,6 +22,8 @@ import dev.revise.policies.model.LlamaConfig;
  *     assigned to the actor (see {@link RolloutActor#resolveDevice}); null means cpu/float32
  * @param faults fault injection for tests; null (the default) injects nothing
  * @param template the model's chat template when {@code chatFormat} is {@code model}, else null
+ * @param lora the adapter a LoRA run trains (the actor holds the base once and receives only the
+ *     adapter's weights per version), else null
  */
 public record RolloutSpec(
         LlamaConfig model,
@@ -32,7 +35,8 @@ public record RolloutSpec(
         int maxBatch,
         DeviceSpec device,
         FaultInjection faults,
-        ChatTemplate template) {
+        ChatTemplate template,
+        LoraConfig lora) {
     public RolloutSpec {
         if (device == null) {
             device = DeviceSpec.cpu();
@@ -55,23 +59,50 @@ public record RolloutSpec(
             String verifier,
             JsonNode rewards,
             int maxBatch) {
-        this(model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, DeviceSpec.cpu(), null, null);
+        this(
+                model,
+                tokenizerJson,
+                chatFormat,
+                environment,
+                verifier,
+                rewards,
+                maxBatch,
+                DeviceSpec.cpu(),
+                null,
+                null,
+                null);
     }
 
     public RolloutSpec withDevice(DeviceSpec d) {
         return new RolloutSpec(
-                model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, d, faults, template);
+                model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, d, faults, template, lora);
     }
 
     public RolloutSpec withFaults(FaultInjection f) {
         return new RolloutSpec(
-                model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, device, f, template);
+                model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, device, f, template, lora);
     }
 
     /** The spec rendering conversations with the model's own template. */
     public RolloutSpec withTemplate(ChatTemplate t) {
         return new RolloutSpec(
-                model, tokenizerJson, "model", environment, verifier, rewards, maxBatch, device, faults, t);
+                model, tokenizerJson, "model", environment, verifier, rewards, maxBatch, device, faults, t, lora);
+    }
+
+    /** The spec of actors that sample with a LoRA adapter over the frozen base. */
+    public RolloutSpec withLora(LoraConfig l) {
+        return new RolloutSpec(
+                model,
+                tokenizerJson,
+                chatFormat,
+                environment,
+                verifier,
+                rewards,
+                maxBatch,
+                device,
+                faults,
+                template,
+                l);
     }
 
     /**

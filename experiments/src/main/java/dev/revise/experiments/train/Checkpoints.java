@@ -66,23 +66,37 @@ public final class Checkpoints {
     private final Path dir;
     private final int keepLast;
     private final WeightFormat format;
+    private final String adapterBase; // a LoRA run's base_model_name_or_path, else null
 
     public Checkpoints(Path runDir, int keepLast) {
         this(runDir, keepLast, WeightFormat.FLOAT32);
     }
 
     public Checkpoints(Path runDir, int keepLast, WeightFormat format) {
+        this(runDir, keepLast, format, null);
+    }
+
+    private Checkpoints(Path runDir, int keepLast, WeightFormat format, String adapterBase) {
         if (keepLast < 1) {
             throw new IllegalArgumentException("checkpoint.keep_last must be >= 1, got " + keepLast);
         }
         this.dir = runDir.resolve("checkpoints");
         this.keepLast = keepLast;
         this.format = format;
+        this.adapterBase = adapterBase;
+    }
+
+    /**
+     * The same checkpoints, writing a LoRA policy as a PEFT adapter directory whose {@code
+     * base_model_name_or_path} is {@code base} (null: a policy without an adapter).
+     */
+    public Checkpoints withAdapterBase(String base) {
+        return new Checkpoints(dir.getParent(), keepLast, format, base);
     }
 
     /** The same checkpoints, writing the policy's weights in {@code weights}. */
     public Checkpoints withFormat(WeightFormat weights) {
-        return new Checkpoints(dir.getParent(), keepLast, weights);
+        return new Checkpoints(dir.getParent(), keepLast, weights, adapterBase);
     }
 
     /**
@@ -126,8 +140,16 @@ public final class Checkpoints {
         Path tmp = dir.resolve(".tmp-" + name(state.step()));
         deleteTree(tmp);
         Files.createDirectories(tmp);
-        policy.save(tmp, format.dtype(), format.maxShardBytes());
-        if (format.dtype() != SafeDtype.F32) {
+        if (policy.adapter() != null) {
+            if (adapterBase == null) {
+                throw new IllegalStateException("a LoRA policy's checkpoint needs its base (withAdapterBase)");
+            }
+            // a PEFT adapter directory: the base is rebuilt from the config on resume
+            policy.saveAdapter(tmp, adapterBase);
+        } else {
+            policy.save(tmp, format.dtype(), format.maxShardBytes());
+        }
+        if (policy.adapter() == null && format.dtype() != SafeDtype.F32) {
             // training continues from float32 weights: a resume from the rounded export would not be exact
             policy.model().save(tmp.resolve(MASTER), SafeDtype.F32, format.maxShardBytes());
         }

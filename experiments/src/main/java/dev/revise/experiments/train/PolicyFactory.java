@@ -1,10 +1,13 @@
 package dev.revise.experiments.train;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.revise.experiments.config.ConfigTree;
 import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.ModelShapes;
+import dev.revise.policies.lora.LoraAdapter;
+import dev.revise.policies.lora.LoraConfig;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.policies.tokenizer.CharTokenizer;
@@ -63,7 +66,62 @@ public final class PolicyFactory {
      * of a few 1e-6 vanish below bfloat16's and float16's rounding.
      */
     public LlamaPolicy buildTrained(NDManager root) {
-        return build(root, trainedDevice());
+        LlamaPolicy policy = build(root, trainedDevice());
+        LoraConfig lora = lora();
+        if (lora == null) {
+            return policy;
+        }
+        try {
+            // its own stream: the base's weights do not depend on whether an adapter is trained
+            long seed = config.longValue("run.seed") ^ 0x4C6F5241L;
+            return policy.withAdapter(LoraAdapter.create(
+                    policy.config(), lora, root, trainedDevice().toDevice(), DataType.FLOAT32, seed));
+        } catch (RuntimeException e) {
+            policy.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@code policy.lora.*}, or null for full fine-tuning ({@code rank: 0}); the other keys set
+     * with rank 0 are refused (they would change nothing).
+     */
+    public LoraConfig lora() {
+        int rank = config.integer("policy.lora.rank", 0, 1 << 16);
+        if (rank == 0) {
+            for (String k : List.of("policy.lora.alpha", "policy.lora.dropout", "policy.lora.targets")) {
+                if (!config.isDefault(k)) {
+                    throw new IllegalArgumentException(k + " is set but policy.lora.rank is 0 (full fine-tuning):"
+                            + " set policy.lora.rank to train an adapter");
+                }
+            }
+            return null;
+        }
+        double alpha = config.number("policy.lora.alpha", Double.MIN_VALUE, 1e9);
+        double dropout = config.number("policy.lora.dropout", 0, 0.999);
+        return new LoraConfig(rank, alpha, dropout, targets(config.node("policy.lora.targets")));
+    }
+
+    private static List<String> targets(com.fasterxml.jackson.databind.JsonNode n) {
+        List<String> out = new java.util.ArrayList<>();
+        if (n != null && n.isTextual()) {
+            String text = n.asText().trim();
+            if (text.equals("all") || text.equals("all-linear")) {
+                return LoraConfig.ALL_TARGETS;
+            }
+            for (String t : text.replace("[", "").replace("]", "").split(",")) {
+                if (!t.isBlank()) {
+                    out.add(t.trim());
+                }
+            }
+            return out;
+        }
+        if (n == null || !n.isArray()) {
+            throw new IllegalArgumentException(
+                    "policy.lora.targets must be a list of projections (" + LoraConfig.ALL_TARGETS + "), got " + n);
+        }
+        n.forEach(t -> out.add(t.asText()));
+        return out;
     }
 
     /** {@code run.device} with float32 weights: the trained policy's. */

@@ -70,11 +70,17 @@ final class RolloutBackends {
             if (policy.chatFormat() instanceof HfChatTemplate t) {
                 spec = spec.withTemplate(new RolloutSpec.ChatTemplate(t.source(), t.specialTokens(), t.args()));
             }
+            if (policy.adapter() != null) {
+                spec = spec.withLora(policy.adapter().config());
+            }
             WorkerResources resources = new WorkerResources(
                     c.number("rollout.gpus_per_worker", 0, 1024),
                     c.number("rollout.cpus_per_worker", 0, 1024),
                     customResources(c));
             RayRolloutSource ray = new RayRolloutSource(spec, policy, workers, perUnit, retries, resources);
+            if (policy.adapter() != null) {
+                ray.withBase(policy::baseSnapshot);
+            }
             return new RolloutSource() {
                 @Override
                 public List<Rollout> collect(RolloutRequest request) {

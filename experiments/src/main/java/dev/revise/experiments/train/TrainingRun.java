@@ -1,6 +1,7 @@
 package dev.revise.experiments.train;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,8 @@ import dev.revise.envs.EnvironmentConfig;
 import dev.revise.experiments.config.ConfigTree;
 import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.LlamaPolicy;
+import dev.revise.policies.lora.LoraAdapter;
+import dev.revise.policies.lora.LoraConfig;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.rl.SamplingParams;
 import dev.revise.rl.TaskSource;
@@ -63,6 +66,19 @@ public final class TrainingRun {
         LlamaConfig arch = policies.architecture();
         facts.add("policy " + arch.modelType() + " " + arch.parameterCount() + " parameters, device "
                 + c.string("run.device"));
+        LoraConfig lora = policies.lora();
+        if (lora != null) {
+            if (!c.isDefault("checkpoint.dtype")) {
+                throw new IllegalArgumentException("checkpoint.dtype is set, but a LoRA run's checkpoints hold the"
+                        + " float32 adapter only (policy.lora.rank " + lora.rank() + "): choose the merged"
+                        + " model's dtype with 'revise export --merge --dtype'");
+            }
+            long trained = LoraAdapter.parameterShapes(arch, lora).values().stream()
+                    .mapToLong(sh -> sh[0] * sh[1])
+                    .sum();
+            facts.add("LoRA r " + lora.rank() + ", alpha " + lora.alpha() + " on " + lora.targets() + ": " + trained
+                    + " trained parameters; the frozen base is the reference");
+        }
         if (policies.checkpoint() != null) {
             java.util.List<String> ignored = dev.revise.policies.model.LlamaConfigJson.read(
                             policies.checkpoint().resolve("config.json"))
@@ -125,7 +141,11 @@ public final class TrainingRun {
         Map<String, Double> last = Map.of();
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy policy = policies.buildTrained(root);
-                LlamaPolicy reference = spec.needsReference() ? policies.build(root) : null) {
+                // under LoRA the reference is the base itself with the adapter off: no second copy
+                LlamaPolicy reference = !spec.needsReference()
+                        ? null
+                        : policy.adapter() != null ? policy.base() : policies.build(root)) {
+            String baseName = policy.adapter() == null ? null : adapterBase(policies, policy);
             EnvironmentConfig env = taskSetup.environment();
             TaskSource tasks = taskSetup.trainSource();
             SamplingParams sampling = AlgorithmSpec.sampling(config, env.maxTokensPerTurn(), policy.stopTokenIds());
@@ -162,6 +182,7 @@ public final class TrainingRun {
                         if ((checkpointEvery > 0 && step % checkpointEvery == 0) || step == total) {
                             checkpoints
                                     .withFormat(weightFormat(config, policy))
+                                    .withAdapterBase(baseName)
                                     .write(
                                             policy,
                                             built.states(),
@@ -179,6 +200,25 @@ public final class TrainingRun {
             }
         }
         return last;
+    }
+
+    /**
+     * The {@code base_model_name_or_path} of a LoRA run's adapters: the absolute path of {@code
+     * policy.checkpoint}, or, for random weights, {@code <run>/base}, written once here (the seed
+     * rebuilds the same weights on resume; the copy is for PEFT and {@code revise export}).
+     */
+    private String adapterBase(PolicyFactory policies, LlamaPolicy policy) throws IOException {
+        if (policies.checkpoint() != null) {
+            return policies.checkpoint().toAbsolutePath().normalize().toString();
+        }
+        Path base = runDir.resolve("base").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(base.resolve("config.json"))) {
+            Path tmp = runDir.resolve(".tmp-base");
+            Checkpoints.deleteTree(tmp);
+            policy.base().save(tmp);
+            Files.move(tmp, base, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        return base.toString();
     }
 
     /**
@@ -244,6 +284,22 @@ public final class TrainingRun {
             Path checkpoint, LlamaPolicy policy, AlgorithmSpec.Built built, TaskSource tasks, NDManager root)
             throws IOException {
         Checkpoints.TrainerState state = Checkpoints.trainerState(checkpoint);
+        if (policy.adapter() != null) {
+            try (LoraAdapter saved = LoraAdapter.load(
+                    checkpoint,
+                    policy.config(),
+                    root,
+                    policy.adapter().manager().getDevice(),
+                    DataType.FLOAT32)) {
+                if (!saved.config().equals(policy.adapter().config())) {
+                    throw new IllegalArgumentException(checkpoint.resolve("adapter_config.json")
+                            + ": the adapter differs from policy.lora: " + saved.config() + " vs "
+                            + policy.adapter().config());
+                }
+                policy.restore(saved.snapshot(), state.policyVersion());
+            }
+            return restoreState(checkpoint, state, built, tasks, policy);
+        }
         LlamaConfig saved = LlamaConfig.read(checkpoint.resolve("config.json"));
         if (!saved.equals(policy.config())) {
             throw new IllegalArgumentException(checkpoint.resolve("config.json") + ": architecture differs from the"
@@ -253,6 +309,16 @@ public final class TrainingRun {
                 checkpoint, Checkpoints.trainingWeights(checkpoint), root, new PolicyFactory(config).trainedDevice())) {
             policy.restore(weights.snapshot(), state.policyVersion());
         }
+        return restoreState(checkpoint, state, built, tasks, policy);
+    }
+
+    private int restoreState(
+            Path checkpoint,
+            Checkpoints.TrainerState state,
+            AlgorithmSpec.Built built,
+            TaskSource tasks,
+            LlamaPolicy policy)
+            throws IOException {
         Checkpoints.restoreLearners(checkpoint, built.states(), state, policy.manager());
         tasks.restore(new dev.revise.rl.TaskSource.TaskCursor(state.taskEpoch(), state.taskIndex()));
         built.trainer().restoreStep(state.step());

@@ -22,6 +22,36 @@ class EveryAlgorithmTrainsTest {
     @ParameterizedTest
     @ValueSource(strings = {"sft", "grpo", "rloo", "reinforce", "ppo", "score", "rise", "pair_sft", "star"})
     void twoUpdatesFromAConfig(String algorithm) throws Exception {
+        twoUpdates(algorithm, List.of());
+    }
+
+    /** With LoRA: the adapter alone is trained and saved in PEFT's layout; the base is written once. */
+    @ParameterizedTest
+    @ValueSource(strings = {"sft", "grpo", "rloo", "reinforce", "ppo", "score", "rise", "pair_sft", "star"})
+    void twoUpdatesWithLora(String algorithm) throws Exception {
+        Path run = twoUpdates(algorithm, List.of("policy.lora.rank=4", "policy.lora.dropout=0.1"));
+        Path ck = run.resolve("checkpoints/step-000002");
+        assertThat(ck.resolve("adapter_config.json")).exists();
+        assertThat(ck.resolve("adapter_model.safetensors")).exists();
+        assertThat(ck.resolve("model.safetensors")).doesNotExist();
+        assertThat(run.resolve("base/model.safetensors")).exists();
+        try (var f = dev.revise.policies.checkpoint.SafetensorsFile.open(ck.resolve("optimizer.safetensors"))) {
+            for (String name : f.entries().keySet()) {
+                assertThat(name.contains("lora_") || name.contains("value_head"))
+                        .as("optimizer state of a frozen base weight: " + name)
+                        .isTrue();
+            }
+        }
+        // a LoRA checkpoint loads directly (base + adapter), as logprobs, generate and eval load it
+        try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager();
+                dev.revise.policies.LlamaPolicy p =
+                        dev.revise.policies.LlamaPolicy.load(ck, root, dev.revise.policies.DeviceSpec.cpu())) {
+            assertThat(p.adapter()).isNotNull();
+            assertThat(p.adapter().config().rank()).isEqualTo(4);
+        }
+    }
+
+    private Path twoUpdates(String algorithm, List<String> extra) throws Exception {
         List<String> sets = new ArrayList<>(List.of(
                 "algorithm=" + algorithm,
                 "sft.batch=4",
@@ -57,6 +87,7 @@ class EveryAlgorithmTrainsTest {
             sets.add("grpo.kl_placement=reward");
             sets.add("grpo.kl_target=0.01");
         }
+        sets.addAll(extra);
         Path run = dir.resolve(algorithm);
         new TrainingRun(ConfigTree.resolve(null, sets), run, false, p -> {}).run();
         List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
@@ -79,6 +110,7 @@ class EveryAlgorithmTrainsTest {
                     .as("the sampler/learner mismatch is logged")
                     .isTrue();
         }
+        return run;
     }
 
     /** Several optimizer steps per batch move pi away from pi_old, so clipping acts and is logged. */

@@ -60,6 +60,22 @@ class ResumeTest {
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aRunKilledWithSigkillResumesBitIdentically() throws Exception {
+        killAndResume(List.of());
+    }
+
+    /** A LoRA run (with adapter dropout, whose masks must be drawn again the same) resumes bit-identically too. */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void aLoraRunKilledWithSigkillResumesBitIdentically() throws Exception {
+        killAndResume(List.of(
+                "policy.lora.rank=4", "policy.lora.dropout=0.1", "policy.lora.targets=[q_proj, v_proj, down_proj]"));
+        assertThat(dir.resolve("killed/checkpoints/step-000006/adapter_model.safetensors"))
+                .exists();
+    }
+
+    private void killAndResume(List<String> extra) throws Exception {
+        sets = new ArrayList<>(scoreRun());
+        sets.addAll(extra);
         Path config = dir.resolve("run.yaml");
         Files.writeString(config, "");
         Path straight = dir.resolve("straight");
@@ -82,6 +98,8 @@ class ResumeTest {
         assertSameRun(straight, killed);
     }
 
+    private List<String> sets = scoreRun();
+
     /** {@code revise train} of {@link #scoreRun()} in a new JVM with this one's flags, output to {@code logName}. */
     private Process train(Path config, Path runDir, boolean resume, String logName) throws Exception {
         List<String> cmd = new ArrayList<>();
@@ -91,7 +109,7 @@ class ResumeTest {
                 .toList());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.revise.experiments.cli.ReviseCli"));
         cmd.addAll(List.of("train", "--config", config.toString(), "--run-dir", runDir.toString()));
-        for (String s : scoreRun()) {
+        for (String s : sets) {
             cmd.add("--set");
             cmd.add(s);
         }
@@ -280,7 +298,8 @@ class ResumeTest {
         Path ck = expected.resolve("checkpoints").resolve(last);
         List<String> files = new java.util.ArrayList<>(List.of("optimizer.safetensors"));
         try (var s = Files.walk(ck)) {
-            s.filter(p -> p.getFileName().toString().startsWith("model"))
+            s.filter(p -> p.getFileName().toString().startsWith("model")
+                            || p.getFileName().toString().startsWith("adapter_model"))
                     .forEach(p -> files.add(ck.relativize(p).toString()));
         }
         for (String f : files) {
