@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             ReportCommand.class,
             InitCommand.class,
             LogprobsCommand.class,
+            ExportCommand.class,
             TokenizeCommand.class,
             GenerateCommand.class,
             BenchCommand.class,

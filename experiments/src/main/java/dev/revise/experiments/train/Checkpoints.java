@@ -216,7 +216,7 @@ public final class Checkpoints {
      * take these shortcuts: a run's starting point must not move while it trains.
      */
     public static Path resolveArgument(Path given, String option) {
-        if (Files.isDirectory(given) && Files.isRegularFile(given.resolve("config.json"))) {
+        if (Files.isDirectory(given) && isModel(given)) {
             return given;
         }
         Path abs = given.toAbsolutePath().normalize();
@@ -237,12 +237,18 @@ public final class Checkpoints {
         }
         if (runDir != null) {
             Path ck = new Checkpoints(runDir, 1).latest();
-            if (ck != null && Files.isRegularFile(ck.resolve("config.json"))) {
+            if (ck != null && isModel(ck)) {
                 return ck;
             }
         }
-        throw new IllegalArgumentException(option + " " + given + ": not a checkpoint directory (no config.json),"
-                + " a run directory with checkpoints, or a checkpoints/latest file");
+        throw new IllegalArgumentException(option + " " + given + ": not a checkpoint directory (no config.json"
+                + " or adapter_config.json), a run directory with checkpoints, or a checkpoints/latest file");
+    }
+
+    /** A Hugging Face model directory, or a PEFT adapter directory (a LoRA run's checkpoint). */
+    private static boolean isModel(Path dir) {
+        return Files.isRegularFile(dir.resolve("config.json"))
+                || dev.revise.policies.lora.PeftAdapterConfig.isAdapter(dir);
     }
 
     /** The manifest's resolved config text; the error names the file and the field. */

@@ -8,6 +8,7 @@ import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.ModelShapes;
 import dev.revise.policies.lora.LoraAdapter;
 import dev.revise.policies.lora.LoraConfig;
+import dev.revise.policies.lora.PeftAdapterConfig;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.policies.tokenizer.CharTokenizer;
@@ -46,6 +47,10 @@ public final class PolicyFactory {
     /** The architecture, without loading any weights (for dry runs and compatibility checks). */
     public LlamaConfig architecture() {
         Path dir = checkpoint();
+        if (dir != null && isAdapterOnly(dir)) {
+            // an adapter directory (a LoRA run's checkpoint) has the architecture of its base
+            dir = Path.of(PeftAdapterConfig.read(dir).baseModelNameOrPath());
+        }
         if (dir != null) {
             Path file = dir.resolve("config.json");
             if (!Files.isRegularFile(file)) {
@@ -66,6 +71,7 @@ public final class PolicyFactory {
      * of a few 1e-6 vanish below bfloat16's and float16's rounding.
      */
     public LlamaPolicy buildTrained(NDManager root) {
+        refuseAdapterStart();
         LlamaPolicy policy = build(root, trainedDevice());
         LoraConfig lora = lora();
         if (lora == null) {
@@ -80,6 +86,19 @@ public final class PolicyFactory {
             policy.close();
             throw e;
         }
+    }
+
+    /** Training starts from a full model: an adapter directory is refused, saying what to do instead. */
+    public void refuseAdapterStart() {
+        if (checkpoint() != null && isAdapterOnly(checkpoint())) {
+            throw new IllegalArgumentException("policy.checkpoint: " + checkpoint() + " is a LoRA adapter; train from"
+                    + " a full model: merge it first ('revise export --checkpoint " + checkpoint()
+                    + " --merge --out DIR'), or continue its run with 'revise train --run-dir RUN --resume'");
+        }
+    }
+
+    private static boolean isAdapterOnly(Path dir) {
+        return PeftAdapterConfig.isAdapter(dir) && !dev.revise.policies.checkpoint.CheckpointWeights.exists(dir);
     }
 
     /**

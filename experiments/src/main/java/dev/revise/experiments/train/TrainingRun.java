@@ -63,6 +63,7 @@ public final class TrainingRun {
         facts.add("algorithm " + spec.name().configName + ", " + spec.updates() + " updates");
         PolicyFactory policies = new PolicyFactory(c);
         policies.device();
+        policies.refuseAdapterStart();
         LlamaConfig arch = policies.architecture();
         facts.add("policy " + arch.modelType() + " " + arch.parameterCount() + " parameters, device "
                 + c.string("run.device"));
