@@ -7,7 +7,8 @@ Drives the revise CLI as a user would (`<repo>/revise ...`) and compares it with
   B. revise -> transformers: checkpoints written by `revise train` load in transformers with no
      key problems and score the same;
   C. tokenizer parity (real Qwen3 tokenizer and revise's char-level one) on real text;
-  D. chat-template parity (Qwen3 template).
+  D. chat-template parity (Qwen3 template);
+  L. LoRA adapters against PEFT (both directions, and the merged export).
 Prints the parity table (markdown), writes OUT/parity.md and OUT/parity.json, exits 1 if any
 check fails (2 if the suite could not run at all).
 
@@ -61,6 +62,7 @@ def main(argv=None) -> int:
 
     import section_a
     import section_b
+    import section_lora
     import section_tok
     from report import TOLERANCE, write
     from revise_cli import Revise, ReviseError
@@ -71,7 +73,7 @@ def main(argv=None) -> int:
     work.mkdir(parents=True)
     selected = (lambda rid: any(re.search(p, rid) for p in args.only)) if args.only else (lambda rid: True)
 
-    every = section_a.ids() + section_b.ids() + section_tok.ids()
+    every = section_a.ids() + section_b.ids() + section_lora.ids() + section_tok.ids()
     if not any(map(selected, every)):
         print(f"interop: --only {args.only} matches none of the {len(every)} checks; ids look like\n  "
               + "\n  ".join(every[::12]), file=sys.stderr)
@@ -95,12 +97,15 @@ def main(argv=None) -> int:
     log(f"{len(tok_jobs)} tokenizer/template batches submitted")
     b_jobs = section_b.run(ck, revise, selected)
     log(f"{len(b_jobs)} revise train runs submitted")
+    lora_jobs = section_lora.run(ck, revise, selected)
+    log(f"{len(lora_jobs)} LoRA checks submitted")
     a_futures = section_a.run(ck, revise, selected, log)
     a_futures += section_a.run_rejects(ck, revise, selected)
     log(f"{len(a_futures)} transformers -> revise checks submitted; waiting for revise")
 
     rows = [f.result() for f in a_futures]
     rows += [section_b.finish(j) for j in b_jobs]
+    rows += [section_lora.finish(j) for j in lora_jobs]
     rows += [section_tok.finish(j) for j in tok_jobs]
     revise.pool.shutdown()
     elapsed = time.monotonic() - START
