@@ -391,6 +391,12 @@ public final class LlamaPolicy implements Policy {
                 options.fullLogProbs() ? logp : null);
     }
 
+    @Override
+    public void backward(ai.djl.training.GradientCollector collector, NDArray loss) {
+        collector.backward(loss);
+        model.backward(); // with activation checkpointing: the recomputed blocks
+    }
+
     private long dropoutSeed(TokenBatch batch) {
         long h = 0x9E3779B97F4A7C15L * (version + 1);
         for (int[] row : batch.rows()) {

@@ -31,6 +31,15 @@ public interface Policy extends ConversationCodec, AutoCloseable {
     /** Token log-probs (and optional extras) of {@code batch}; arrays are attached to {@code scope}. */
     TokenScores score(NDManager scope, TokenBatch batch, ScoreOptions options);
 
+    /**
+     * Back-propagates {@code loss} to the parameters, through everything this policy scored with
+     * gradients since the last call. A policy that recomputes activations in the backward pass
+     * (activation checkpointing) does that here; others just call {@code collector.backward}.
+     */
+    default void backward(ai.djl.training.GradientCollector collector, NDArray loss) {
+        collector.backward(loss);
+    }
+
     /** Must be called after parameters changed in place (an optimizer step, a restore). */
     void parametersUpdated();
 

@@ -211,7 +211,7 @@ public final class Bench {
                     TokenScores scores = policy.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY);
                     NDArray adv = scope.create(advantages, new Shape(spec.batch(), spec.seq()));
                     NDArray loss = scores.logProbs().mul(adv).mean().neg();
-                    collector.backward(loss);
+                    policy.backward(collector, loss);
                 }
                 adam.step(policy.parameters(), 1e-4);
                 policy.parametersUpdated();

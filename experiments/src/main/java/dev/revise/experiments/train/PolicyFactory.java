@@ -73,6 +73,7 @@ public final class PolicyFactory {
     public LlamaPolicy buildTrained(NDManager root) {
         refuseAdapterStart();
         LlamaPolicy policy = build(root, trainedDevice());
+        policy.model().setActivationCheckpointing(config.bool("train.activation_checkpointing"));
         LoraConfig lora = lora();
         if (lora == null) {
             return policy;

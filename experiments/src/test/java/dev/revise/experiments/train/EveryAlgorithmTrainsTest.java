@@ -51,6 +51,38 @@ class EveryAlgorithmTrainsTest {
         }
     }
 
+    /**
+     * Activation checkpointing changes memory, not math: every algorithm's first update logs the
+     * same loss, gradient norm and statistics with it as without (gradients within 1e-6 relative).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sft", "grpo", "ppo", "score", "rise"})
+    void activationCheckpointingGivesTheSameUpdate(String algorithm) throws Exception {
+        JsonNode plain = firstUpdate(twoUpdates(algorithm, List.of()));
+        dir = dir.resolve("checkpointed");
+        JsonNode checkpointed = firstUpdate(twoUpdates(algorithm, List.of("train.activation_checkpointing=true")));
+        int compared = 0;
+        for (var it = plain.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().startsWith("perf/") || !e.getValue().isNumber()) {
+                continue;
+            }
+            double a = e.getValue().asDouble();
+            double b = checkpointed.get(e.getKey()).asDouble();
+            assertThat(Math.abs(a - b))
+                    .as(algorithm + " " + e.getKey() + ": " + a + " vs " + b)
+                    .isLessThanOrEqualTo(1e-6 * Math.max(1, Math.abs(a)));
+            compared++;
+        }
+        assertThat(plain.has(dev.revise.rl.learn.MetricNames.LOSS)).isTrue();
+        assertThat(compared).isGreaterThan(5);
+    }
+
+    private static JsonNode firstUpdate(Path run) throws Exception {
+        return new ObjectMapper()
+                .readTree(Files.readAllLines(run.resolve("metrics.jsonl")).get(0));
+    }
+
     private Path twoUpdates(String algorithm, List<String> extra) throws Exception {
         List<String> sets = new ArrayList<>(List.of(
                 "algorithm=" + algorithm,

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.revise.policies.lora.LoraAdapter;
 import dev.revise.policies.model.KvCache;
 import dev.revise.policies.model.LlamaModel;
+import dev.revise.policies.model.LowRankAdapter;
 import dev.revise.rl.Completion;
 import dev.revise.rl.FinishReason;
 import dev.revise.rl.Generator;
@@ -36,14 +36,14 @@ public final class LlamaGenerator implements Generator {
 
     private final LlamaModel model;
     private final TextTokenizer tokenizer;
-    private final LoraAdapter adapter;
+    private final LowRankAdapter adapter;
 
     public LlamaGenerator(LlamaModel model, TextTokenizer tokenizer) {
         this(model, tokenizer, null);
     }
 
     /** Samples from {@code model} with {@code adapter}'s updates (unmerged), or the base alone when null. */
-    public LlamaGenerator(LlamaModel model, TextTokenizer tokenizer, LoraAdapter adapter) {
+    public LlamaGenerator(LlamaModel model, TextTokenizer tokenizer, LowRankAdapter adapter) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.adapter = adapter;

@@ -12,6 +12,7 @@ import dev.revise.policies.checkpoint.SafetensorsFile;
 import dev.revise.policies.checkpoint.SafetensorsWriter;
 import dev.revise.policies.checkpoint.TensorSource;
 import dev.revise.policies.model.LlamaConfig;
+import dev.revise.policies.model.LowRankAdapter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,7 +32,7 @@ import java.util.SplittableRandom;
  * as [out, r]), saved and loaded as a PEFT adapter directory ({@link PeftAdapterConfig}). Owns its
  * tensors; the base model's weights are never touched, except by {@link #mergeInto}.
  */
-public final class LoraAdapter implements AutoCloseable {
+public final class LoraAdapter implements LowRankAdapter, AutoCloseable {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     private static final String PREFIX = "base_model.model.";
 
@@ -197,6 +198,12 @@ public final class LoraAdapter implements AutoCloseable {
         return base;
     }
 
+    @Override
+    public double dropout() {
+        return config.dropout();
+    }
+
+    @Override
     public DataType dtype() {
         return dtype;
     }
@@ -211,15 +218,18 @@ public final class LoraAdapter implements AutoCloseable {
     }
 
     /** The A matrix of {@code target} in {@code layer}, or null if the adapter does not target it. */
+    @Override
     public NDArray a(int layer, String target) {
         return parameters.get(name(layer, target, "A"));
     }
 
+    @Override
     public NDArray b(int layer, String target) {
         return parameters.get(name(layer, target, "B"));
     }
 
     /** The scalar s of s B A, in the adapter's dtype. */
+    @Override
     public NDArray scaling() {
         return scaling;
     }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.revise.policies.checkpoint.SafeDtype;
 import dev.revise.policies.checkpoint.ShardedWriter;
-import dev.revise.policies.lora.LoraAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,6 +51,7 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray sqrtHidden; // sqrt(D), scalar
     private final NDArray headNormEps; // Dh * rms_norm_eps, scalar (Qwen3's q/k norm)
     private final NDArray sqrtHeadDim; // sqrt(Dh), scalar
+    private CheckpointedForward checkpointing; // null: training keeps every layer's activations
     private NDManager inferenceManager;
     private List<LayerWeights> inferenceWeights;
     private NDArray inferenceFinalNorm;
@@ -61,7 +61,7 @@ public final class LlamaModel implements AutoCloseable {
      * folded into the next matrix, whose scale {@code inputScale}/{@code postScale} still give (a
      * LoRA adapter's A reads the scaled input).
      */
-    private record LayerWeights(
+    record LayerWeights(
             NDArray inputScale,
             NDArray postScale,
             NDArray inputNorm,
@@ -185,6 +185,29 @@ public final class LlamaModel implements AutoCloseable {
         return p;
     }
 
+    /**
+     * With {@code on}, training forward passes keep only each block's input and recompute the block
+     * during {@link #backward}; gradients are those of full back-propagation.
+     */
+    public synchronized void setActivationCheckpointing(boolean on) {
+        checkpointing = on ? new CheckpointedForward(this) : null;
+    }
+
+    public boolean activationCheckpointing() {
+        return checkpointing != null;
+    }
+
+    /**
+     * Completes back-propagation after the caller's {@code backward(loss)}: with activation
+     * checkpointing, recomputes the blocks of every training forward pass since the last call,
+     * last block first, and back-propagates through them; otherwise nothing to do.
+     */
+    public void backward() {
+        if (checkpointing != null) {
+            checkpointing.backward();
+        }
+    }
+
     /** Drops the cached fused inference weights; call after parameters change in place. */
     public synchronized void parametersChanged() {
         if (inferenceManager != null) {
@@ -228,12 +251,9 @@ public final class LlamaModel implements AutoCloseable {
             KvCache cache,
             int start,
             boolean training,
-            LoraAdapter adapter) {
+            LowRankAdapter adapter) {
         boolean fullTraining = training && adapter == null;
-        Lora lora = adapter == null
-                ? null
-                : new Lora(scope, adapter, training && adapter.config().dropout() > 0);
-        List<LayerWeights> layers = fullTraining ? fusedWeights(scope, false) : inferenceWeights();
+        boolean dropout = training && adapter != null && adapter.dropout() > 0;
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
         if (bias == null && (t != 1 || cache == null)) {
@@ -242,66 +262,26 @@ public final class LlamaModel implements AutoCloseable {
         if (bias != null && bias.getDataType() != dtype) {
             bias = bias.toType(dtype, false);
         }
-        int h = config.numAttentionHeads();
-        int k = config.numKeyValueHeads();
-        int g = config.groupSize();
         int dh = config.headDim();
         long s = cache == null ? t : start + t;
         NDArray[] tables = ropeTables(scope, (int) s);
         NDArray cos = Ops.reshape(Ops.embedding(positions, tables[0]), b, t, 1, dh); // (B, T, 1, Dh)
         NDArray sin = Ops.reshape(Ops.embedding(positions, tables[1]), b, t, 1, dh);
+        if (training && cache == null && checkpointing != null) {
+            NDArray last = checkpointing.forward(scope, ids, cos, sin, bias, adapter, fullTraining, dropout);
+            return rmsNorm(last, finalNorm(scope, fullTraining));
+        }
+        LoraDelta lora = adapter == null ? null : new LoraDelta(config, dtype, scope, adapter, dropout);
+        List<LayerWeights> layers = fullTraining ? fusedWeights(scope, false) : inferenceWeights();
         NDArray x = Ops.embedding(ids, parameters.get("model.embed_tokens.weight")); // (B, T, D)
+        // dropout masks are drawn per block from a seed of the caller's generator, as the
+        // checkpointed pass draws (and redraws) them
+        long dropoutSeed = dropout ? CheckpointedForward.drawSeed(scope) : 0;
         for (int l = 0; l < layers.size(); l++) {
-            LayerWeights w = layers.get(l);
-            // 1. attention: Q/K/V, (Qwen3) per-head RMSNorm of Q and K, rotary embedding on Q and K together
-            NDArray hNorm = rmsNorm(x, w.inputNorm());
-            NDArray qkvOut = Ops.linear(hNorm, w.qkv(), w.qkvBias());
-            if (lora != null) {
-                qkvOut = lora.add(qkvOut, hNorm, w.inputNorm() == null ? w.inputScale() : null, l, QKV);
+            if (dropout) {
+                ai.djl.pytorch.jni.JniUtils.setSeed(dropoutSeed + l);
             }
-            NDArray[] qkAndV = Ops.split(Ops.reshape(qkvOut, b, t, h + 2L * k, dh), 2, h + k, h + 2L * k);
-            NDArray qk = qkAndV[0]; // (B, T, H+K, Dh)
-            if (w.qkNorm() != null) {
-                qk = qk.div(qk.square()
-                                .sum(new int[] {-1}, true)
-                                .add(headNormEps)
-                                .sqrt())
-                        .mul(w.qkNorm());
-            }
-            qk = qk.mul(cos).add(Ops.matmul(qk, rotateHalf).mul(sin));
-            NDArray[] qAndK = Ops.split(qk, 2, h, h + k);
-            NDArray q = t == 1
-                    ? Ops.reshape(qAndK[0], b, k, g, dh) // (B, K, G*T, Dh): a view when T = 1
-                    : Ops.reshape(Ops.permute(Ops.reshape(qAndK[0], b, t, k, g, dh), 0, 2, 3, 1, 4), b, k, g * t, dh);
-            NDArray kT = Ops.permute(qAndK[1], 0, 2, 3, 1); // (B, K, Dh, T)
-            NDArray v = Ops.permute(qkAndV[1], 0, 2, 1, 3); // (B, K, T, Dh)
-            if (cache != null) {
-                cache.write(l, start, (int) t, kT, v);
-                kT = cache.keysT(scope, l, (int) s);
-                v = cache.values(scope, l, (int) s);
-            }
-            // 2. grouped-query attention without repeating K/V: query groups share a K/V head
-            NDArray scores = Ops.matmul(q, kT); // (B, K, G*T, S), already scaled via the RoPE tables
-            NDArray probs = bias == null
-                    ? scores.softmax(-1)
-                    : Ops.reshape(Ops.reshape(scores, b, k, g, t, s).add(bias).softmax(-1), b, k, g * t, s);
-            NDArray out = Ops.matmul(probs, v); // (B, K, G*T, Dh)
-            NDArray attn = t == 1
-                    ? Ops.reshape(out, b, 1, (long) h * dh)
-                    : Ops.reshape(Ops.permute(Ops.reshape(out, b, k, g, t, dh), 0, 3, 1, 2, 4), b, t, (long) h * dh);
-            NDArray o = Ops.linear(attn, w.o(), w.oBias());
-            x = x.add(lora == null ? o : lora.add(o, attn, null, l, O));
-            // 3. SwiGLU MLP
-            NDArray post = rmsNorm(x, w.postNorm());
-            NDArray gateUpOut = Ops.linear(post, w.gateUp(), w.gateUpBias());
-            if (lora != null) {
-                gateUpOut = lora.add(gateUpOut, post, w.postNorm() == null ? w.postScale() : null, l, GATE_UP);
-            }
-            NDArray[] gateUp = Ops.split(gateUpOut, 2, config.intermediateSize(), 2L * config.intermediateSize());
-            NDArray gate = gateUp[0];
-            NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp[1]);
-            NDArray down = Ops.linear(act, w.down(), w.downBias());
-            x = x.add(lora == null ? down : lora.add(down, act, null, l, DOWN));
+            x = block(scope, x, l, layers.get(l), lora, cos, sin, bias, cache, start);
         }
         if (cache != null) {
             cache.advance((int) t);
@@ -309,77 +289,75 @@ public final class LlamaModel implements AutoCloseable {
         return rmsNorm(x, finalNorm(scope, fullTraining));
     }
 
-    private static final List<String> QKV = List.of("q_proj", "k_proj", "v_proj");
-    private static final List<String> O = List.of("o_proj");
-    private static final List<String> GATE_UP = List.of("gate_proj", "up_proj");
-    private static final List<String> DOWN = List.of("down_proj");
-
-    private long outFeatures(String module) {
-        return switch (module) {
-            case "q_proj" -> config.qDim();
-            case "k_proj", "v_proj" -> config.kvDim();
-            case "gate_proj", "up_proj" -> config.intermediateSize();
-            default -> config.hiddenSize();
-        };
-    }
-
-    /** A forward pass's view of an adapter: its low-rank updates, computed in {@code scope}. */
-    private final class Lora {
-        private final NDManager scope;
-        private final LoraAdapter adapter;
-        private final boolean dropout;
-
-        Lora(NDManager scope, LoraAdapter adapter, boolean dropout) {
-            if (adapter.dtype() != dtype) {
-                throw new IllegalArgumentException(
-                        "the adapter's dtype " + adapter.dtype() + " differs from the model's " + dtype);
-            }
-            this.scope = scope;
-            this.adapter = adapter;
-            this.dropout = dropout;
+    /**
+     * Decoder block {@code l} on {@code x} (B, T, D); every result lands in {@code x}'s manager or
+     * {@code scope}. {@code cos}/{@code sin} are (B, T, 1, Dh); with a cache, keys and values of
+     * the T tokens are written at [start, start + T).
+     */
+    NDArray block(
+            NDManager scope,
+            NDArray x,
+            int l,
+            LayerWeights w,
+            LoraDelta lora,
+            NDArray cos,
+            NDArray sin,
+            NDArray bias,
+            KvCache cache,
+            int start) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        int h = config.numAttentionHeads();
+        int k = config.numKeyValueHeads();
+        int g = config.groupSize();
+        int dh = config.headDim();
+        long s = cache == null ? t : start + t;
+        // 1. attention: Q/K/V, (Qwen3) per-head RMSNorm of Q and K, rotary embedding on Q and K together
+        NDArray hNorm = rmsNorm(x, w.inputNorm());
+        NDArray qkvOut = Ops.linear(hNorm, w.qkv(), w.qkvBias());
+        if (lora != null) {
+            qkvOut = lora.add(qkvOut, hNorm, w.inputNorm() == null ? w.inputScale() : null, l, LoraDelta.QKV);
         }
-
-        /**
-         * {@code out} (the fused output of {@code modules}, concatenated on the last axis) plus s B_m
-         * A_m x for each module m the adapter targets. {@code foldedScale}: the norm scale folded
-         * into the base matrix, which A must apply to the normalised {@code x} itself (x diag(g) A^T
-         * = x (A diag(g))^T).
-         */
-        NDArray add(NDArray out, NDArray x, NDArray foldedScale, int layer, List<String> modules) {
-            boolean any = false;
-            NDArray[] parts = new NDArray[modules.size()];
-            for (int i = 0; i < parts.length; i++) {
-                String m = modules.get(i);
-                NDArray a = adapter.a(layer, m);
-                if (a == null) {
-                    continue;
-                }
-                any = true;
-                if (foldedScale != null) {
-                    a = Ops.into(scope, a.mul(foldedScale)); // (r, in) * (in)
-                }
-                NDArray in = dropout
-                        ? ai.djl.pytorch.jni.JniUtils.dropout(
-                                Ops.pt(x), adapter.config().dropout(), true)
-                        : x;
-                parts[i] = Ops.linear(Ops.linear(in, a, null), adapter.b(layer, m), null)
-                        .mul(adapter.scaling());
-            }
-            if (!any) {
-                return out;
-            }
-            if (parts.length == 1) {
-                return out.add(parts[0]);
-            }
-            Shape shape = x.getShape();
-            for (int i = 0; i < parts.length; i++) {
-                if (parts[i] == null) {
-                    long width = outFeatures(modules.get(i));
-                    parts[i] = scope.zeros(shape.slice(0, shape.dimension() - 1).add(width), dtype);
-                }
-            }
-            return out.add(Ops.cat(-1, parts));
+        NDArray[] qkAndV = Ops.split(Ops.reshape(qkvOut, b, t, h + 2L * k, dh), 2, h + k, h + 2L * k);
+        NDArray qk = qkAndV[0]; // (B, T, H+K, Dh)
+        if (w.qkNorm() != null) {
+            qk = qk.div(qk.square().sum(new int[] {-1}, true).add(headNormEps).sqrt())
+                    .mul(w.qkNorm());
         }
+        qk = qk.mul(cos).add(Ops.matmul(qk, rotateHalf).mul(sin));
+        NDArray[] qAndK = Ops.split(qk, 2, h, h + k);
+        NDArray q = t == 1
+                ? Ops.reshape(qAndK[0], b, k, g, dh) // (B, K, G*T, Dh): a view when T = 1
+                : Ops.reshape(Ops.permute(Ops.reshape(qAndK[0], b, t, k, g, dh), 0, 2, 3, 1, 4), b, k, g * t, dh);
+        NDArray kT = Ops.permute(qAndK[1], 0, 2, 3, 1); // (B, K, Dh, T)
+        NDArray v = Ops.permute(qkAndV[1], 0, 2, 1, 3); // (B, K, T, Dh)
+        if (cache != null) {
+            cache.write(l, start, (int) t, kT, v);
+            kT = cache.keysT(scope, l, (int) s);
+            v = cache.values(scope, l, (int) s);
+        }
+        // 2. grouped-query attention without repeating K/V: query groups share a K/V head
+        NDArray scores = Ops.matmul(q, kT); // (B, K, G*T, S), already scaled via the RoPE tables
+        NDArray probs = bias == null
+                ? scores.softmax(-1)
+                : Ops.reshape(Ops.reshape(scores, b, k, g, t, s).add(bias).softmax(-1), b, k, g * t, s);
+        NDArray out = Ops.matmul(probs, v); // (B, K, G*T, Dh)
+        NDArray attn = t == 1
+                ? Ops.reshape(out, b, 1, (long) h * dh)
+                : Ops.reshape(Ops.permute(Ops.reshape(out, b, k, g, t, dh), 0, 3, 1, 2, 4), b, t, (long) h * dh);
+        NDArray o = Ops.linear(attn, w.o(), w.oBias());
+        x = x.add(lora == null ? o : lora.add(o, attn, null, l, LoraDelta.O));
+        // 3. SwiGLU MLP
+        NDArray post = rmsNorm(x, w.postNorm());
+        NDArray gateUpOut = Ops.linear(post, w.gateUp(), w.gateUpBias());
+        if (lora != null) {
+            gateUpOut = lora.add(gateUpOut, post, w.postNorm() == null ? w.postScale() : null, l, LoraDelta.GATE_UP);
+        }
+        NDArray[] gateUp = Ops.split(gateUpOut, 2, config.intermediateSize(), 2L * config.intermediateSize());
+        NDArray gate = gateUp[0];
+        NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(gateUp[1]);
+        NDArray down = Ops.linear(act, w.down(), w.downBias());
+        return x.add(lora == null ? down : lora.add(down, act, null, l, LoraDelta.DOWN));
     }
 
     /** (..., D) hidden states to (..., V) logits. */
@@ -539,58 +517,66 @@ public final class LlamaModel implements AutoCloseable {
     private List<LayerWeights> fusedWeights(NDManager scope, boolean foldNorms) {
         List<LayerWeights> layers = new ArrayList<>(config.numHiddenLayers());
         for (int l = 0; l < config.numHiddenLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            NDArray inputScale =
-                    Ops.into(scope, parameter(p + "input_layernorm.weight").mul(sqrtHidden));
-            NDArray postScale = Ops.into(
-                    scope, parameter(p + "post_attention_layernorm.weight").mul(sqrtHidden));
-            NDArray qkv = Ops.into(
-                    scope,
-                    Ops.cat(
-                            0,
-                            parameter(p + "self_attn.q_proj.weight"),
-                            parameter(p + "self_attn.k_proj.weight"),
-                            parameter(p + "self_attn.v_proj.weight")));
-            NDArray qkvBias = config.attentionBias()
-                    ? Ops.into(
-                            scope,
-                            Ops.cat(
-                                    0,
-                                    parameter(p + "self_attn.q_proj.bias"),
-                                    parameter(p + "self_attn.k_proj.bias"),
-                                    parameter(p + "self_attn.v_proj.bias")))
-                    : null;
-            NDArray gateUp = Ops.into(
-                    scope, Ops.cat(0, parameter(p + "mlp.gate_proj.weight"), parameter(p + "mlp.up_proj.weight")));
-            NDArray gateUpBias = config.mlpBias()
-                    ? Ops.into(
-                            scope, Ops.cat(0, parameter(p + "mlp.gate_proj.bias"), parameter(p + "mlp.up_proj.bias")))
-                    : null;
-            NDArray qkNorm = config.qkNorm() ? qkNormScale(scope, p) : null;
-            NDArray foldedInput = inputScale;
-            NDArray foldedPost = postScale;
-            if (foldNorms) {
-                qkv = qkv.mul(inputScale); // (O, D) * (D): scales column i by the norm's weight i
-                gateUp = gateUp.mul(postScale);
-                inputScale = null;
-                postScale = null;
-            }
-            layers.add(new LayerWeights(
-                    foldedInput,
-                    foldedPost,
-                    inputScale,
-                    qkv,
-                    qkvBias,
-                    qkNorm,
-                    parameter(p + "self_attn.o_proj.weight"),
-                    config.outputBias() ? parameter(p + "self_attn.o_proj.bias") : null,
-                    postScale,
-                    gateUp,
-                    gateUpBias,
-                    parameter(p + "mlp.down_proj.weight"),
-                    config.mlpBias() ? parameter(p + "mlp.down_proj.bias") : null));
+            layers.add(fusedLayer(scope, l, foldNorms));
         }
         return layers;
+    }
+
+    /** The weights of block {@code l} for training (gradients reach the parameters) or the cached inference ones. */
+    LayerWeights layerWeights(NDManager scope, int l, boolean training) {
+        return training ? fusedLayer(scope, l, false) : inferenceWeights().get(l);
+    }
+
+    private LayerWeights fusedLayer(NDManager scope, int l, boolean foldNorms) {
+        String p = "model.layers." + l + ".";
+        NDArray inputScale =
+                Ops.into(scope, parameter(p + "input_layernorm.weight").mul(sqrtHidden));
+        NDArray postScale =
+                Ops.into(scope, parameter(p + "post_attention_layernorm.weight").mul(sqrtHidden));
+        NDArray qkv = Ops.into(
+                scope,
+                Ops.cat(
+                        0,
+                        parameter(p + "self_attn.q_proj.weight"),
+                        parameter(p + "self_attn.k_proj.weight"),
+                        parameter(p + "self_attn.v_proj.weight")));
+        NDArray qkvBias = config.attentionBias()
+                ? Ops.into(
+                        scope,
+                        Ops.cat(
+                                0,
+                                parameter(p + "self_attn.q_proj.bias"),
+                                parameter(p + "self_attn.k_proj.bias"),
+                                parameter(p + "self_attn.v_proj.bias")))
+                : null;
+        NDArray gateUp =
+                Ops.into(scope, Ops.cat(0, parameter(p + "mlp.gate_proj.weight"), parameter(p + "mlp.up_proj.weight")));
+        NDArray gateUpBias = config.mlpBias()
+                ? Ops.into(scope, Ops.cat(0, parameter(p + "mlp.gate_proj.bias"), parameter(p + "mlp.up_proj.bias")))
+                : null;
+        NDArray qkNorm = config.qkNorm() ? qkNormScale(scope, p) : null;
+        NDArray foldedInput = inputScale;
+        NDArray foldedPost = postScale;
+        if (foldNorms) {
+            qkv = qkv.mul(inputScale); // (O, D) * (D): scales column i by the norm's weight i
+            gateUp = gateUp.mul(postScale);
+            inputScale = null;
+            postScale = null;
+        }
+        return new LayerWeights(
+                foldedInput,
+                foldedPost,
+                inputScale,
+                qkv,
+                qkvBias,
+                qkNorm,
+                parameter(p + "self_attn.o_proj.weight"),
+                config.outputBias() ? parameter(p + "self_attn.o_proj.bias") : null,
+                postScale,
+                gateUp,
+                gateUpBias,
+                parameter(p + "mlp.down_proj.weight"),
+                config.mlpBias() ? parameter(p + "mlp.down_proj.bias") : null);
     }
 
     /**

@@ -20,7 +20,6 @@ import dev.revise.rl.train.Scopes;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
-import org.junit.jupiter.api.Test;
 
 /**
  * 200 steps of sampling + scoring + backward + AdamW leave the number of live NDArrays unchanged
@@ -32,11 +31,13 @@ class NativeMemoryLeakTest {
     static final LlamaConfig CONFIG =
             new LlamaConfig("llama", 24, 128, 256, 2, 4, 2, 32, 1e-5, 1e4, false, false, 256, 1, 2);
 
-    @Test
-    void trainingStepsDoNotLeak() {
+    /** {@code full}; with activation checkpointing; and a LoRA adapter (with dropout) over a checkpointed base. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"full", "checkpointed", "lora-checkpointed"})
+    void trainingStepsDoNotLeak(String mode) {
         SplittableRandom rng = new SplittableRandom(5);
         try (NDManager root = NDManager.newBaseManager();
-                LlamaPolicy policy = TestModels.policy(root, CONFIG, 1);
+                LlamaPolicy policy = policy(root, mode);
                 AdamW adam = new AdamW(policy.manager(), AdamW.Config.defaults())) {
             int warmup = 100; // JIT compilation, heap sizing and allocator arenas settle first
             IntConsumer step = i -> {
@@ -47,11 +48,13 @@ class NativeMemoryLeakTest {
                 try (NDManager scope = Scopes.step(policy.manager(), i)) {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         TokenScores s = policy.score(scope, new TokenBatch(rows), ScoreOptions.WITH_ENTROPY);
-                        gc.backward(s.logProbs()
-                                .mul(s.mask())
-                                .sum()
-                                .neg()
-                                .add(s.entropy().mean()));
+                        policy.backward(
+                                gc,
+                                s.logProbs()
+                                        .mul(s.mask())
+                                        .sum()
+                                        .neg()
+                                        .add(s.entropy().mean()));
                     }
                     adam.step(policy.parameters(), 1e-4);
                     policy.parametersUpdated();
@@ -76,5 +79,21 @@ class NativeMemoryLeakTest {
             }
             assertTrue(growth.rssPer100() < 20.0, "RSS grows by " + growth.rssPer100() + " MB per 100 steps" + windows);
         }
+    }
+
+    private static LlamaPolicy policy(NDManager root, String mode) {
+        LlamaPolicy p = TestModels.policy(root, CONFIG, 1);
+        if (mode.startsWith("lora")) {
+            p = p.withAdapter(dev.revise.policies.lora.LoraAdapter.create(
+                    CONFIG,
+                    new dev.revise.policies.lora.LoraConfig(
+                            8, 16, 0.1, dev.revise.policies.lora.LoraConfig.ALL_TARGETS),
+                    root,
+                    ai.djl.Device.cpu(),
+                    ai.djl.ndarray.types.DataType.FLOAT32,
+                    2));
+        }
+        p.model().setActivationCheckpointing(mode.contains("checkpointed"));
+        return p;
     }
 }

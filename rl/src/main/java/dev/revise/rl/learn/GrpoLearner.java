@@ -295,7 +295,7 @@ public final class GrpoLearner implements Learner {
             }
             NDArray loss =
                     PolicyLosses.aggregate(perToken, mask, config.aggregation(), config.lengthNormalizer(), constants);
-            collector.backward(loss.mul(weightArray));
+            policy.backward(collector, loss.mul(weightArray));
             // statistics, copied out before the scope closes
             if (kl != null) {
                 float[] k = kl.toFloatArray();

@@ -247,7 +247,7 @@ public final class PpoLearner implements Learner {
                                     PolicyLosses.aggregate(s.entropy(), mask, Aggregation.TOKEN_MEAN, 1f, constants)
                                             .mul(constants.of((float) config.entropyCoefficient())));
                         }
-                        collector.backward(loss);
+                        policy.backward(collector, loss);
                         policyLoss = pl.getFloat();
                         valueLoss = vl.getFloat();
                         surrogateStats = surrogateStats.plus(sur.stats(gather(all.mask(), rowsIdx, cols)));

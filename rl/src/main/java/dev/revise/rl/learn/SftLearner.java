@@ -105,7 +105,7 @@ public final class SftLearner implements LearnerState, AutoCloseable {
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         TokenScores s = policy.score(scope, new TokenBatch(rows), ScoreOptions.LOGPROBS_ONLY);
                         NDArray l = s.logProbs().mul(w).sum().neg();
-                        collector.backward(l);
+                        policy.backward(collector, l);
                         loss += l.getFloat();
                     }
                 }
