@@ -9,6 +9,8 @@ import ai.djl.training.GradientCollector;
 import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.ModelShapes;
+import dev.revise.policies.lora.LoraAdapter;
+import dev.revise.policies.lora.LoraConfig;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.policies.tokenizer.ChatFormat;
@@ -57,7 +59,9 @@ public final class Bench {
             int newTokens,
             int threads,
             int reps,
-            Path checkpoint) {
+            Path checkpoint,
+            int loraRank,
+            boolean activationCheckpointing) {
         public Spec {
             if (!List.of("train", "decode", "score", "matmul", "load").contains(workload)) {
                 throw new IllegalArgumentException(
@@ -65,6 +69,9 @@ public final class Bench {
             }
             if (workload.equals("load") && checkpoint == null) {
                 throw new IllegalArgumentException("--workload load needs --checkpoint");
+            }
+            if (loraRank < 0) {
+                throw new IllegalArgumentException("--lora-rank must be >= 0, got " + loraRank);
             }
             if (batch < 1 || seq < 1 || prompt < 1 || newTokens < 1 || threads < 1 || reps < 1) {
                 throw new IllegalArgumentException(
@@ -108,14 +115,22 @@ public final class Bench {
             out.put("seq", spec.seq());
         }
         out.put("threads", spec.threads());
+        out.put("lora_rank", spec.loraRank());
+        out.put("activation_checkpointing", spec.activationCheckpointing());
         try (NDManager root = NDManager.newBaseManager();
-                LlamaPolicy policy = spec.checkpoint() != null
-                        ? LlamaPolicy.load(spec.checkpoint(), root, DeviceSpec.cpu())
-                        : new LlamaPolicy(
-                                LlamaModel.random(config, root, DeviceSpec.cpu().toDevice(), 1),
-                                ModelShapes.defaultTokenizer(Math.max(config.vocabSize(), 64)),
-                                null,
-                                ChatFormat.CHATML)) {
+                LlamaPolicy policy = adapted(
+                        spec,
+                        config,
+                        root,
+                        spec.checkpoint() != null
+                                ? LlamaPolicy.load(spec.checkpoint(), root, DeviceSpec.cpu())
+                                : new LlamaPolicy(
+                                        LlamaModel.random(
+                                                config, root, DeviceSpec.cpu().toDevice(), 1),
+                                        ModelShapes.defaultTokenizer(Math.max(config.vocabSize(), 64)),
+                                        null,
+                                        ChatFormat.CHATML))) {
+            policy.model().setActivationCheckpointing(spec.activationCheckpointing());
             SplittableRandom rng = new SplittableRandom(7);
             Runnable work =
                     switch (spec.workload()) {
@@ -123,7 +138,23 @@ public final class Bench {
                         case "decode" -> decode(policy, spec, rng);
                         default -> score(policy, spec, rng);
                     };
-            double seconds = medianSeconds(work, spec.reps());
+            double seconds;
+            if (spec.workload().equals("train")) {
+                // the peak of the timed steps above what a warmed-up step leaves resident (weights,
+                // gradients, optimizer state): what activations cost
+                work.run();
+                double settled = procStatusMb("VmRSS");
+                boolean reset = resetPeakRss();
+                seconds = timedMedian(work, spec.reps());
+                if (reset) {
+                    double peak = procStatusMb("VmHWM");
+                    out.put("rss_after_warmup_mb", round(settled, 1));
+                    out.put("peak_rss_mb", round(peak, 1));
+                    out.put("peak_above_warmup_mb", round(peak - settled, 1));
+                }
+            } else {
+                seconds = medianSeconds(work, spec.reps());
+            }
             double tokens = spec.workload().equals("decode")
                     ? (double) spec.batch() * spec.newTokens()
                     : (double) spec.batch() * spec.seq();
@@ -276,8 +307,36 @@ public final class Bench {
         return out;
     }
 
+    /** The policy, with a LoRA adapter of {@code --lora-rank} (alpha 2r, every projection) when set. */
+    private static LlamaPolicy adapted(Spec spec, LlamaConfig config, NDManager root, LlamaPolicy policy) {
+        if (spec.loraRank() == 0) {
+            return policy;
+        }
+        return policy.withAdapter(LoraAdapter.create(
+                config,
+                new LoraConfig(spec.loraRank(), 2.0 * spec.loraRank(), 0, LoraConfig.ALL_TARGETS),
+                root,
+                DeviceSpec.cpu().toDevice(),
+                ai.djl.ndarray.types.DataType.FLOAT32,
+                1));
+    }
+
+    /** Resets the process's peak RSS (VmHWM) to its current RSS (Linux: clear_refs 5); false elsewhere. */
+    static boolean resetPeakRss() {
+        try {
+            java.nio.file.Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (java.io.IOException | SecurityException e) {
+            return false;
+        }
+    }
+
     static double medianSeconds(Runnable work, int reps) {
         work.run(); // warm-up
+        return timedMedian(work, reps);
+    }
+
+    private static double timedMedian(Runnable work, int reps) {
         double[] times = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();

@@ -52,10 +52,20 @@ final class BenchCommand implements Callable<Integer> {
             description = "timed repetitions after one warm-up (default: ${DEFAULT-VALUE})")
     int reps;
 
+    @Option(
+            names = "--lora-rank",
+            defaultValue = "0",
+            description = "train: a LoRA adapter of this rank on every projection (0: full fine-tuning)")
+    int loraRank;
+
+    @Option(names = "--checkpointing", description = "train: activation checkpointing")
+    boolean checkpointing;
+
     @Override
     public Integer call() throws Exception {
         int b = batch != null ? batch : workload.equals("decode") ? 1 : 16;
-        Bench.Spec s = new Bench.Spec(shape, workload, b, seq, prompt, newTokens, threads, reps, checkpoint);
+        Bench.Spec s = new Bench.Spec(
+                shape, workload, b, seq, prompt, newTokens, threads, reps, checkpoint, loraRank, checkpointing);
         spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(Bench.run(s)));
         spec.commandLine().getOut().flush();
         return 0;
