@@ -40,6 +40,25 @@ public final class ModelShapes {
                         .withRope(5e5, RopeScaling.llama3(32, 1, 4, 8192))
                         .withHeadDim(64)
                         .withMaxPositions(131072));
+        // larger real shapes, for memory estimates (train --dry-run, bench --workload memory)
+        SHAPES.put(
+                "qwen2.5-1.5b",
+                LlamaConfig.of(151936, 1536, 28, 12, 2, 8960, true, 1e6)
+                        .withRmsNormEps(1e-6)
+                        .withFamily("qwen2", true, false, false, false, 0)
+                        .withMaxPositions(32768));
+        SHAPES.put(
+                "qwen2.5-7b",
+                LlamaConfig.of(152064, 3584, 28, 28, 4, 18944, false, 1e6)
+                        .withRmsNormEps(1e-6)
+                        .withFamily("qwen2", true, false, false, false, 0)
+                        .withMaxPositions(32768));
+        SHAPES.put(
+                "llama3.1-8b",
+                LlamaConfig.of(128256, 4096, 32, 32, 8, 14336, false, 5e5)
+                        .withRope(5e5, RopeScaling.llama3(8, 1, 4, 8192))
+                        .withHeadDim(128)
+                        .withMaxPositions(131072));
     }
 
     private ModelShapes() {}

@@ -63,9 +63,9 @@ public final class Bench {
             int loraRank,
             boolean activationCheckpointing) {
         public Spec {
-            if (!List.of("train", "decode", "score", "matmul", "load").contains(workload)) {
+            if (!List.of("train", "decode", "score", "matmul", "load", "memory").contains(workload)) {
                 throw new IllegalArgumentException(
-                        "--workload must be train, decode, score, matmul or load, got '" + workload + "'");
+                        "--workload must be train, decode, score, matmul, load or memory, got '" + workload + "'");
             }
             if (workload.equals("load") && checkpoint == null) {
                 throw new IllegalArgumentException("--workload load needs --checkpoint");
@@ -103,6 +103,10 @@ public final class Bench {
         LlamaConfig config = spec.checkpoint() != null
                 ? LlamaConfig.read(spec.checkpoint().resolve("config.json"))
                 : ModelShapes.named(spec.shape());
+        if (spec.workload().equals("memory")) {
+            out.putAll(memory(spec, config));
+            return out;
+        }
         if (spec.checkpoint() != null) {
             out.put("checkpoint", spec.checkpoint().toString());
         }
@@ -304,6 +308,26 @@ public final class Bench {
                 row[j] = rng.nextInt(vocab);
             }
         }
+        return out;
+    }
+
+    /**
+     * The estimate of a learner's memory for a train step of this shape and batch (no reference:
+     * as the train workload runs it), in MB, next to what the train workload measures.
+     */
+    private static Map<String, Object> memory(Spec spec, LlamaConfig config) {
+        LoraConfig lora = spec.loraRank() == 0
+                ? null
+                : new LoraConfig(spec.loraRank(), 2.0 * spec.loraRank(), 0, LoraConfig.ALL_TARGETS);
+        dev.revise.policies.MemoryEstimate m = new dev.revise.policies.MemoryEstimate(
+                config, lora, spec.activationCheckpointing(), false, 4, spec.batch(), spec.seq() + 1);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("params", config.parameterCount());
+        out.put("batch", spec.batch());
+        out.put("seq", spec.seq());
+        out.put("lora_rank", spec.loraRank());
+        out.put("activation_checkpointing", spec.activationCheckpointing());
+        m.learner().forEach((k, v) -> out.put(k + "_mb", round(v / 1e6, 1)));
         return out;
     }
 

@@ -19,7 +19,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "a named shape (revise init --help lists them; default: ${DEFAULT-VALUE})")
     String shape;
 
-    @Option(names = "--workload", required = true, description = "train, decode, score, matmul or load")
+    @Option(
+            names = "--workload",
+            required = true,
+            description = "train, decode, score, matmul, load or memory (the learner's estimated memory)")
     String workload;
 
     @Option(

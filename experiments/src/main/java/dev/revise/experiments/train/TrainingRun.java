@@ -9,6 +9,7 @@ import dev.revise.envs.EnvironmentConfig;
 import dev.revise.experiments.config.ConfigTree;
 import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.LlamaPolicy;
+import dev.revise.policies.MemoryEstimate;
 import dev.revise.policies.lora.LoraAdapter;
 import dev.revise.policies.lora.LoraConfig;
 import dev.revise.policies.model.LlamaConfig;
@@ -91,6 +92,7 @@ public final class TrainingRun {
         }
         TaskSetup tasks = new TaskSetup(c);
         EnvironmentConfig env = tasks.environment();
+        facts.addAll(memoryFacts(c, spec, arch, lora, env));
         TaskSetup.verifier(tasks.verifierName());
         if (!tasks.synthetic()) {
             facts.add("dataset " + tasks.dataset() + ": "
@@ -201,6 +203,46 @@ public final class TrainingRun {
             }
         }
         return last;
+    }
+
+    /**
+     * The learner's and each rollout actor's memory as {@link MemoryEstimate} computes it, for a
+     * micro-batch of the configured rows and episodes of {@code turns x max_tokens_per_turn}
+     * tokens plus up to 128 prompt tokens.
+     */
+    private static List<String> memoryFacts(
+            ConfigTree c, AlgorithmSpec spec, LlamaConfig arch, LoraConfig lora, EnvironmentConfig env) {
+        int micro = c.integer("train.micro_batch_rows", 0, 1 << 20);
+        String algorithm = spec.name().configName;
+        long rows = micro > 0
+                ? micro
+                : switch (algorithm) {
+                    case "sft", "pair_sft", "star" -> c.integer("sft.batch", 1, 1 << 20);
+                    case "rise" -> c.integer("rise.sft_batch_rows", 1, 1 << 20);
+                    case "ppo" -> c.integer("ppo.mini_batch_rows", 1, 1 << 20);
+                    default ->
+                        (long) c.integer("train.tasks_per_step", 1, 1 << 20)
+                                * c.integer("train.group_size", 1, 1 << 20);
+                };
+        long tokens = Math.min(arch.positionLimit(), (long) env.turns() * env.maxTokensPerTurn() + 128);
+        int inferenceBytes = c.string("run.dtype").equals("float32") ? 4 : 2;
+        MemoryEstimate m = new MemoryEstimate(
+                arch,
+                lora,
+                c.bool("train.activation_checkpointing"),
+                spec.needsReference(),
+                inferenceBytes,
+                rows,
+                tokens);
+        List<String> out = new ArrayList<>();
+        out.add("memory per learner (estimate, " + rows + " rows x " + tokens + " tokens per micro-batch): "
+                + MemoryEstimate.describe(m.learner()));
+        if (spec.needsRollouts()) {
+            int batch = c.integer("rollout.max_batch", 1, 1 << 20);
+            out.add("memory per rollout actor (estimate, " + batch + " sequences x " + tokens + " positions): "
+                    + MemoryEstimate.describe(m.actor(batch, tokens)));
+        }
+        return out;
     }
 
     /**

@@ -37,37 +37,63 @@ final class LoraDelta {
      * x for each module m the adapter targets. {@code foldedScale}: the norm scale folded into the
      * base matrix, which A must apply to the normalised {@code x} itself (x diag(g) A^T = x (A
      * diag(g))^T).
+     *
+     * <p>Why one block-diagonal B for the group: the rank-r products x A_m^T are small, and s B
+     * (out x r) is small, but every product with B is as large as the output; concatenating the
+     * x A_m^T and multiplying once by [s B_m on the diagonal] makes one output-sized tensor per
+     * group instead of three per module (product, scaling, concatenation).
      */
     NDArray add(NDArray out, NDArray x, NDArray foldedScale, int layer, List<String> modules) {
-        boolean any = false;
-        NDArray[] parts = new NDArray[modules.size()];
-        for (int i = 0; i < parts.length; i++) {
-            String m = modules.get(i);
+        List<NDArray> lowRank = new java.util.ArrayList<>();
+        int rankSum = 0;
+        for (String m : modules) {
             NDArray a = adapter.a(layer, m);
             if (a == null) {
                 continue;
             }
-            any = true;
             if (foldedScale != null) {
                 a = Ops.into(scope, a.mul(foldedScale)); // (r, in) * (in)
             }
+            // PEFT draws one dropout mask per module
             NDArray in = dropout ? JniUtils.dropout(Ops.pt(x), adapter.dropout(), true) : x;
-            parts[i] = Ops.linear(Ops.linear(in, a, null), adapter.b(layer, m), null)
-                    .mul(adapter.scaling());
+            lowRank.add(Ops.linear(in, a, null)); // (..., r)
+            rankSum += (int) a.getShape().get(0);
         }
-        if (!any) {
+        if (lowRank.isEmpty()) {
             return out;
         }
-        if (parts.length == 1) {
-            return out.add(parts[0]);
+        NDArray h = lowRank.size() == 1 ? lowRank.get(0) : Ops.cat(-1, lowRank.toArray(new NDArray[0]));
+        return out.add(Ops.linear(h, blockB(layer, modules, rankSum), null));
+    }
+
+    /** (sum of the modules' outputs, sum of the targeted ranks): s B_m on the diagonal, zeros elsewhere. */
+    private NDArray blockB(int layer, List<String> modules, int rankSum) {
+        if (modules.size() == 1) {
+            return Ops.into(scope, adapter.b(layer, modules.get(0)).mul(adapter.scaling()));
         }
-        Shape shape = x.getShape();
-        for (int i = 0; i < parts.length; i++) {
-            if (parts[i] == null) {
-                parts[i] = scope.zeros(shape.slice(0, shape.dimension() - 1).add(outFeatures(modules.get(i))), dtype);
+        NDArray[] rows = new NDArray[modules.size()];
+        int before = 0;
+        for (int i = 0; i < rows.length; i++) {
+            String m = modules.get(i);
+            long width = outFeatures(m);
+            NDArray b = adapter.b(layer, m);
+            if (b == null) {
+                rows[i] = scope.zeros(new Shape(width, rankSum), dtype);
+                continue;
             }
+            int r = (int) b.getShape().get(1);
+            List<NDArray> parts = new java.util.ArrayList<>();
+            if (before > 0) {
+                parts.add(scope.zeros(new Shape(width, before), dtype));
+            }
+            parts.add(Ops.into(scope, b.mul(adapter.scaling())));
+            if (rankSum - before - r > 0) {
+                parts.add(scope.zeros(new Shape(width, rankSum - before - r), dtype));
+            }
+            rows[i] = parts.size() == 1 ? parts.get(0) : Ops.cat(1, parts.toArray(new NDArray[0]));
+            before += r;
         }
-        return out.add(Ops.cat(-1, parts));
+        return Ops.cat(0, rows);
     }
 
     private long outFeatures(String module) {
