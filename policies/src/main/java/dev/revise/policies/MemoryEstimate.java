@@ -11,8 +11,8 @@ import java.util.Map;
  * settings: the arithmetic {@code train --dry-run} prints and {@code bench --workload memory}
  * reports. The activation terms count the tensors {@code LlamaModel}'s ops create per block (every
  * intermediate of a step lives until the step's scope closes), with float32 activations as the
- * trained policy computes them; see docs/algorithms.md for how the estimate compares with
- * measured peaks.
+ * trained policy computes them; the README compares the estimate with measured
+ * peaks.
  *
  * @param lora the adapter, or null for full fine-tuning
  * @param checkpointing activation checkpointing
@@ -69,11 +69,14 @@ public record MemoryEstimate(
 
     /** {@code total 12.3 GB (weights 1.0 GB, ...)}: the parts of {@link #learner()} or {@link #actor}. */
     public static String describe(Map<String, Long> parts) {
-        StringBuilder b = new StringBuilder(String.format("%.2f GB (", parts.get("total") / 1e9));
+        boolean gb = parts.get("total") >= 1e9;
+        double unit = gb ? 1e9 : 1e6;
+        String name = gb ? " GB" : " MB";
+        StringBuilder b = new StringBuilder(String.format("%.2f%s (", parts.get("total") / unit, name));
         String sep = "";
         for (Map.Entry<String, Long> e : parts.entrySet()) {
             if (!e.getKey().equals("total") && e.getValue() > 0) {
-                b.append(sep).append(e.getKey().replace('_', ' ')).append(String.format(" %.2f", e.getValue() / 1e9));
+                b.append(sep).append(e.getKey().replace('_', ' ')).append(String.format(" %.2f", e.getValue() / unit));
                 sep = ", ";
             }
         }

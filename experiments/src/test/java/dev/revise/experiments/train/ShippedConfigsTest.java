@@ -51,6 +51,39 @@ class ShippedConfigsTest {
         }
     }
 
+    /** The dry run states what a learner and an actor will hold, and what LoRA and checkpointing change. */
+    @Test
+    void theDryRunEstimatesMemory() {
+        String smoke = CONFIGS.resolve("smoke.yaml").toString();
+        CliTest.Result full = CliTest.run("train", "--dry-run", "--config", smoke);
+        assertEquals(0, full.status(), full.err());
+        assertThat(full.err())
+                .contains("memory per learner (estimate", "adamw state", "activations", "memory per rollout actor");
+        CliTest.Result lora = CliTest.run(
+                "train",
+                "--dry-run",
+                "--config",
+                smoke,
+                "--set",
+                "policy.lora.rank=8",
+                "--set",
+                "train.activation_checkpointing=true");
+        assertEquals(0, lora.status(), lora.err());
+        assertThat(lora.err()).contains("LoRA r 8", "trained parameters; the frozen base is the reference", "adapter");
+        CliTest.Result refused = CliTest.run("train", "--dry-run", "--config", smoke, "--set", "policy.lora.alpha=8");
+        assertThat(refused.err()).contains("policy.lora.alpha is set but policy.lora.rank is 0");
+        CliTest.Result dtype = CliTest.run(
+                "train",
+                "--dry-run",
+                "--config",
+                smoke,
+                "--set",
+                "policy.lora.rank=8",
+                "--set",
+                "checkpoint.dtype=bfloat16");
+        assertThat(dtype.err()).contains("checkpoint.dtype", "revise export --merge --dtype");
+    }
+
     @Test
     void aBadKeyInAConfigFailsTheDryRunNamingFileAndPath() throws Exception {
         Path f = dir.resolve("bad.yaml");
