@@ -92,7 +92,6 @@ public final class TrainingRun {
         }
         TaskSetup tasks = new TaskSetup(c);
         EnvironmentConfig env = tasks.environment();
-        facts.addAll(memoryFacts(c, spec, arch, lora, env));
         TaskSetup.verifier(tasks.verifierName());
         if (!tasks.synthetic()) {
             facts.add("dataset " + tasks.dataset() + ": "
@@ -109,6 +108,7 @@ public final class TrainingRun {
         c.integer("checkpoint.keep_last", 1, 1 << 20);
         Checkpoints.weightFormat(c, dev.revise.policies.checkpoint.SafeDtype.F32);
         c.integer("run.max_nonfinite_steps", 1, Integer.MAX_VALUE);
+        facts.addAll(memoryFacts(c, spec, arch, lora, env)); // last: every key it reads is checked
         return facts;
     }
 
@@ -219,11 +219,12 @@ public final class TrainingRun {
                 : switch (algorithm) {
                     case "sft", "pair_sft", "star" -> c.integer("sft.batch", 1, 1 << 20);
                     case "rise" -> c.integer("rise.sft_batch_rows", 1, 1 << 20);
-                    case "ppo" -> c.integer("ppo.mini_batch_rows", 1, 1 << 20);
-                    default ->
-                        (long) c.integer("train.tasks_per_step", 1, 1 << 20)
-                                * c.integer("train.group_size", 1, 1 << 20);
+                    case "ppo" -> c.integer("ppo.mini_batch_rows", 0, 1 << 20);
+                    default -> 0;
                 };
+        if (rows == 0) { // the whole batch at once
+            rows = (long) c.integer("train.tasks_per_step", 1, 1 << 20) * c.integer("train.group_size", 1, 1 << 20);
+        }
         long tokens = Math.min(arch.positionLimit(), (long) env.turns() * env.maxTokensPerTurn() + 128);
         int inferenceBytes = c.string("run.dtype").equals("float32") ? 4 : 2;
         MemoryEstimate m = new MemoryEstimate(
