@@ -52,6 +52,41 @@ class EveryAlgorithmTrainsTest {
     }
 
     /**
+     * A LoRA adapter learns self-correction: SCoRe Stage I from the shipped SFT base (the
+     * quickstart's run, shortened) lifts held-out turn-2 accuracy well above the base's (about
+     * 0.65-0.7 in its first batches, where turn 2 is worse than turn 1) and above turn 1.
+     */
+    @org.junit.jupiter.api.Test
+    void aLoraScoreRunLearnsToCorrectItself() throws Exception {
+        Path run = dir.resolve("lora-quickstart");
+        new TrainingRun(
+                        ConfigTree.resolve(
+                                Path.of("configs/quickstart.yaml"),
+                                List.of(
+                                        "policy.lora.rank=16",
+                                        "policy.lora.alpha=32",
+                                        "train.lr=3e-3",
+                                        "score.stage1_steps=30",
+                                        "eval.every=30",
+                                        "eval.problems=200",
+                                        "checkpoint.every=30",
+                                        "rollout.backend=local")),
+                        run,
+                        false,
+                        p -> {})
+                .run();
+        List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+        JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        JsonNode last = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+        assertThat(first.get("batch/acc_t2").asDouble())
+                .isLessThan(first.get("batch/acc_t1").asDouble());
+        assertThat(last.get("eval/acc_t2").asDouble()).isGreaterThan(0.8);
+        assertThat(last.get("eval/delta").asDouble()).isGreaterThan(0.05);
+        assertThat(run.resolve("checkpoints/step-000030/adapter_model.safetensors"))
+                .exists();
+    }
+
+    /**
      * Activation checkpointing changes memory, not math: every algorithm's first update logs the
      * same loss, gradient norm and statistics with it as without (gradients within 1e-6 relative).
      */
