@@ -429,16 +429,8 @@ public final class LlamaPolicy implements Policy {
         return bytesOf(model.parameters());
     }
 
-    private byte[] bytesOf(Map<String, NDArray> params) {
-        long total = 0;
-        for (NDArray p : params.values()) {
-            total += p.size() * 4;
-        }
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(total)).order(ByteOrder.nativeOrder());
-        for (NDArray p : params.values()) {
-            out.put(model.float32Bytes(p));
-        }
-        return out.array();
+    private static byte[] bytesOf(Map<String, NDArray> params) {
+        return dev.revise.policies.checkpoint.NativeTensors.float32Bytes(params.values());
     }
 
     /** Replaces the trained parameters (the adapter's, under LoRA) by a {@link #snapshot()}. */

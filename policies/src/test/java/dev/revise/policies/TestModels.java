@@ -26,6 +26,34 @@ public final class TestModels {
                 LlamaModel.random(config, root, ai.djl.Device.cpu(), seed), tok, null, ChatFormat.CHATML);
     }
 
+    /** A LoRA adapter with B drawn too (PEFT starts B at zero, which would test nothing). */
+    public static dev.revise.policies.lora.LoraAdapter nonzeroAdapter(
+            NDManager root, LlamaConfig c, dev.revise.policies.lora.LoraConfig lora, long seed) {
+        dev.revise.policies.lora.LoraAdapter a = dev.revise.policies.lora.LoraAdapter.create(
+                c, lora, root, ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT32, seed);
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed + 1);
+        boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        try {
+            for (java.util.Map.Entry<String, ai.djl.ndarray.NDArray> e :
+                    a.parameters().entrySet()) {
+                if (e.getKey().endsWith("lora_B.weight")) {
+                    float[] v = new float[(int) e.getValue().size()];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) (rng.nextDouble() - 0.5) * 0.5f;
+                    }
+                    try (ai.djl.ndarray.NDArray src =
+                            root.create(v, e.getValue().getShape())) {
+                        e.getValue().set(new ai.djl.ndarray.index.NDIndex("..."), src);
+                    }
+                }
+            }
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
+        }
+        return a;
+    }
+
     /**
      * Scales every matrix of {@code policy} by {@code factor} (norm weights stay 1, biases become
      * nonzero), so log-probs are far from uniform and a feature switched off moves them visibly.

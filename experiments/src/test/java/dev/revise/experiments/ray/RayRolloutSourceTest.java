@@ -24,20 +24,7 @@ class RayRolloutSourceTest {
         RolloutFixture f = new RolloutFixture();
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy policy = f.policy(root)) {
-            List<Rollout> local;
-            try (LocalRolloutSource source = new LocalRolloutSource(
-                    i -> new RolloutWorker(
-                            new SelfCorrectionEnvironment(f.env, new SyntheticVerifier()),
-                            policy.generator(),
-                            policy,
-                            RewardConfig.parse(f.rewards, "rewards"),
-                            64),
-                    policy::version,
-                    2,
-                    2,
-                    0)) {
-                local = source.collect(f.request);
-            }
+            List<Rollout> local = local(f, policy);
             try (RayRuntime ray = RayRuntime.start(RayOptions.local(Files.createTempDirectory("revise-ray-rollouts")));
                     RayRolloutSource source = new RayRolloutSource(f.spec, policy, 2, 2, 1)) {
                 List<Rollout> remote = source.collect(f.request);

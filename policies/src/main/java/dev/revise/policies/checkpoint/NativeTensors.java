@@ -50,6 +50,25 @@ public final class NativeTensors {
         return out;
     }
 
+    /** The tensors' values as native-order float32 bytes, one after the other (what weight syncs ship). */
+    public static byte[] float32Bytes(java.util.Collection<NDArray> tensors) {
+        long total = 0;
+        for (NDArray p : tensors) {
+            total += p.size() * 4;
+        }
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(total)).order(ByteOrder.nativeOrder());
+        for (NDArray p : tensors) {
+            if (p.getDataType() == DataType.FLOAT32) {
+                out.put(p.toByteArray());
+            } else {
+                try (NDArray f = p.toType(DataType.FLOAT32, false)) {
+                    out.put(f.toByteArray());
+                }
+            }
+        }
+        return out.array();
+    }
+
     /** A native-order view of a CPU float32 tensor's own memory. */
     private static ByteBuffer view(NDArray cpu, String name) {
         ByteBuffer v = cpu.toByteBuffer(true);

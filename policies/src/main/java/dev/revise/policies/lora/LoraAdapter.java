@@ -236,17 +236,7 @@ public final class LoraAdapter implements LowRankAdapter, AutoCloseable {
 
     /** The tensors' values as native-order float32 bytes, in {@link #parameters()} order. */
     public byte[] snapshot() {
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(float32Bytes())).order(ByteOrder.nativeOrder());
-        for (NDArray p : parameters.values()) {
-            if (p.getDataType() == DataType.FLOAT32) {
-                out.put(p.toByteArray());
-            } else {
-                try (NDArray f = p.toType(DataType.FLOAT32, false)) {
-                    out.put(f.toByteArray());
-                }
-            }
-        }
-        return out.array();
+        return NativeTensors.float32Bytes(parameters.values());
     }
 
     /** Bytes of the adapter's tensors as float32: what a weight sync ships. */

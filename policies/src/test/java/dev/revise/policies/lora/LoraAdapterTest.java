@@ -49,22 +49,8 @@ class LoraAdapterTest {
         }
     }
 
-    /** An adapter with B drawn too (PEFT starts B at zero, which would test nothing). */
     static LoraAdapter nonzero(NDManager root, LlamaConfig c, LoraConfig lora, long seed) {
-        LoraAdapter a = LoraAdapter.create(c, lora, root, Device.cpu(), DataType.FLOAT32, seed);
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed + 1);
-        for (Map.Entry<String, NDArray> e : a.parameters().entrySet()) {
-            if (e.getKey().endsWith("lora_B.weight")) {
-                float[] v = new float[(int) e.getValue().size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (rng.nextDouble() - 0.5) * 0.5f;
-                }
-                try (NDArray src = root.create(v, e.getValue().getShape())) {
-                    e.getValue().set(new ai.djl.ndarray.index.NDIndex("..."), src);
-                }
-            }
-        }
-        return a;
+        return TestModels.nonzeroAdapter(root, c, lora, seed);
     }
 
     @Test

@@ -65,8 +65,8 @@ class ActivationCheckpointingTest {
             LlamaPolicy policy = TestModels.policy(root, QWEN3, 3);
             TestModels.spiky(policy, 8f, 5);
             if (loss.equals("lora")) {
-                policy = policy.withAdapter(LoraAdapterTestSupport.nonzero(
-                        root, QWEN3, new LoraConfig(4, 8, 0.2, LoraConfig.ALL_TARGETS), 9));
+                policy = policy.withAdapter(
+                        TestModels.nonzeroAdapter(root, QWEN3, new LoraConfig(4, 8, 0.2, LoraConfig.ALL_TARGETS), 9));
             }
             policy.model().setActivationCheckpointing(checkpointing);
             try (NDManager step = Scopes.step(policy.manager(), 0);
@@ -110,7 +110,7 @@ class ActivationCheckpointingTest {
             try (NDManager root = NDManager.newBaseManager()) {
                 LlamaPolicy policy = TestModels.policy(root, QWEN3, 3);
                 if (lora) {
-                    policy = policy.withAdapter(LoraAdapterTestSupport.nonzero(
+                    policy = policy.withAdapter(TestModels.nonzeroAdapter(
                             root, QWEN3, new LoraConfig(4, 8, 0, List.of("q_proj", "down_proj")), 1));
                 }
                 policy.model().setActivationCheckpointing(mode == 1);
