@@ -42,7 +42,11 @@ final class CheckpointedForward {
             boolean dropout,
             long seed,
             NDArray[] inputs,
-            NDArray last) {}
+            NDArray last) {
+        Pass withLast(NDArray leaf) {
+            return new Pass(scope, ids, cos, sin, bias, adapter, fullTraining, dropout, seed, inputs, leaf);
+        }
+    }
 
     private final LlamaModel model;
     private final List<Pass> pending = new ArrayList<>();
@@ -81,7 +85,7 @@ final class CheckpointedForward {
             JniUtils.setGradMode(grad);
         }
         x.setRequiresGradient(true);
-        pending.add(new Pass(scope, ids, cos, sin, bias, adapter, fullTraining, dropout, seed, inputs, x));
+        pending.add(pass.withLast(x));
         return x;
     }
 
