@@ -49,6 +49,30 @@ class EveryAlgorithmTrainsTest {
             assertThat(p.adapter()).isNotNull();
             assertThat(p.adapter().config().rank()).isEqualTo(4);
         }
+        if (algorithm.equals("score")) {
+            for (String[] cmd : new String[][] {
+                {
+                    "eval",
+                    "--checkpoint",
+                    ck.toString(),
+                    "--dataset",
+                    "synthetic",
+                    "--turns",
+                    "2",
+                    "--samples",
+                    "1",
+                    "--limit",
+                    "4"
+                },
+                {"generate", "--checkpoint", ck.toString(), "--prompt", "3+4=", "--max-new-tokens", "4"},
+                {"tokenize", "--checkpoint", ck.toString(), "--text", "3+4=7"}
+            }) {
+                var r = dev.revise.experiments.cli.CliTest.run(cmd);
+                assertThat(r.status())
+                        .as(String.join(" ", cmd) + ": " + r.err())
+                        .isZero();
+            }
+        }
     }
 
     /**
