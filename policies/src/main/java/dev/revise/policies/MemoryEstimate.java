@@ -102,8 +102,7 @@ public record MemoryEstimate(
      * probabilities (3 B H T^2) and the SwiGLU MLP (5 N I). The LM head adds logits, log-probs
      * and, in the backward pass, their gradient (3 N V). With checkpointing the blocks keep only
      * their inputs (N D each), and one block's activations are alive at a time. A LoRA adapter
-     * adds, per adapted group of projections, its update and the sum with the base's output (2 N
-     * out). Checked against the measured peaks of {@code bench --workload train} (README).
+     * adds, per adapted group of projections, its update (N out). Checked against the measured peaks of {@code bench --workload train} (README).
      */
     public long activations() {
         long n = rows * tokens;
@@ -115,8 +114,8 @@ public record MemoryEstimate(
                 n * (10 * d + 2 * (h + 2 * k) * dh + 4 * (h + k) * dh + 3 * h * dh + 5L * model.intermediateSize())
                         + 3 * rows * h * tokens * tokens;
         if (lora != null) {
-            // per adapted group of projections, the product with the block-diagonal B and its sum
-            // with the base's output; with dropout, a mask-sized input per targeted projection
+            // per adapted group of projections, the product with the block-diagonal B (added to
+            // the base's output in place); with dropout, a mask-sized input per targeted projection
             long groups = 0;
             long masks = 0;
             for (String t : lora.targets()) {
@@ -134,7 +133,7 @@ public record MemoryEstimate(
             if (lora.targets().contains("down_proj")) {
                 groups += d;
             }
-            perBlock += n * (2 * groups + (lora.dropout() > 0 ? masks : 0));
+            perBlock += n * (groups + (lora.dropout() > 0 ? masks : 0));
         }
         long head = 3 * n * model.vocabSize();
         long blocks = checkpointing ? model.numHiddenLayers() * n * d + perBlock : model.numHiddenLayers() * perBlock;

@@ -63,7 +63,9 @@ final class LoraDelta {
             return out;
         }
         NDArray h = lowRank.size() == 1 ? lowRank.get(0) : Ops.cat(-1, lowRank.toArray(new NDArray[0]));
-        return out.add(Ops.linear(h, blockB(layer, modules, rankSum), null));
+        // in place: the base projection's backward needs its input and weight, not its output,
+        // so autograd allows it, and a LoRA step holds one output-sized tensor fewer per group
+        return out.addi(Ops.linear(h, blockB(layer, modules, rankSum), null));
     }
 
     /** (sum of the modules' outputs, sum of the targeted ranks): s B_m on the diagonal, zeros elsewhere. */

@@ -150,6 +150,56 @@ class LoraAdapterTest {
         }
     }
 
+    /**
+     * The chain rule through W' = W + s B A: the adapter's gradients equal dL/dB = s G A^T and
+     * dL/dA = s B^T G, where G is the gradient of the merged weight in a fully trained copy.
+     */
+    @Test
+    void adapterGradientsFollowFromTheMergedWeightsGradients() {
+        LoraConfig cfg = new LoraConfig(3, 6, 0, LoraConfig.ALL_TARGETS);
+        try (NDManager root = NDManager.newBaseManager()) {
+            LlamaPolicy base = TestModels.policy(root, GQA, 1);
+            TestModels.spiky(base, 10f, 2);
+            LlamaPolicy lora = base.withAdapter(nonzero(root, GQA, cfg, 5));
+            LlamaPolicy merged = TestModels.policy(root, GQA, 1);
+            TestModels.spiky(merged, 10f, 2);
+            lora.adapter().mergeInto(merged.model().parameters());
+            merged.parametersUpdated();
+            for (LlamaPolicy p : List.of(lora, merged)) {
+                try (NDManager scope = p.manager().newSubManager();
+                        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    TokenScores s = p.score(scope, new TokenBatch(ROWS), ScoreOptions.LOGPROBS_ONLY);
+                    p.backward(gc, s.logProbs().mul(s.mask()).sum().neg());
+                }
+            }
+            float scale = (float) cfg.scaling();
+            for (int l = 0; l < GQA.numHiddenLayers(); l++) {
+                for (String t : cfg.targets()) {
+                    try (NDManager m = root.newSubManager()) {
+                        NDArray g = m.from(merged.model()
+                                        .parameter("model.layers." + l + "." + LoraConfig.modulePath(t) + ".weight")
+                                        .getGradient())
+                                .duplicate();
+                        NDArray a = lora.adapter().a(l, t).duplicate();
+                        NDArray b = lora.adapter().b(l, t).duplicate();
+                        a.attach(m);
+                        b.attach(m);
+                        g.attach(m);
+                        float[] wantB = g.matMul(a.transpose()).mul(scale).toFloatArray();
+                        float[] wantA = b.transpose().matMul(g).mul(scale).toFloatArray();
+                        try (NDArray gb = lora.adapter().b(l, t).getGradient();
+                                NDArray ga = lora.adapter().a(l, t).getGradient()) {
+                            assertArrayEquals(wantB, gb.toFloatArray(), 2e-4f, "dL/dB of layer " + l + " " + t);
+                            assertArrayEquals(wantA, ga.toFloatArray(), 2e-4f, "dL/dA of layer " + l + " " + t);
+                        }
+                    }
+                }
+            }
+            lora.close();
+            merged.close();
+        }
+    }
+
     @Test
     void sampledTokensWithTheAdapterEqualThoseOfTheMergedModel() {
         try (NDManager root = NDManager.newBaseManager()) {
