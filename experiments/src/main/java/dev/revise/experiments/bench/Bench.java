@@ -6,6 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.revise.envs.EnvironmentConfig;
+import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.tasks.TaskSetup;
+import dev.revise.experiments.train.AlgorithmSpec;
 import dev.revise.policies.DeviceSpec;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.ModelShapes;
@@ -14,11 +18,17 @@ import dev.revise.policies.lora.LoraConfig;
 import dev.revise.policies.model.LlamaConfig;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.policies.tokenizer.ChatFormat;
+import dev.revise.rewards.RewardConfig;
 import dev.revise.rl.Prompt;
 import dev.revise.rl.SamplingParams;
 import dev.revise.rl.ScoreOptions;
+import dev.revise.rl.Task;
+import dev.revise.rl.TaskSource;
 import dev.revise.rl.TokenBatch;
 import dev.revise.rl.TokenScores;
+import dev.revise.rl.rollout.Rollout;
+import dev.revise.rl.rollout.RolloutRequest;
+import dev.revise.rl.rollout.RolloutWorker;
 import dev.revise.rl.train.AdamW;
 import dev.revise.rl.train.Scopes;
 import java.nio.file.Path;
@@ -61,11 +71,18 @@ public final class Bench {
             int reps,
             Path checkpoint,
             int loraRank,
-            boolean activationCheckpointing) {
+            boolean activationCheckpointing,
+            int turns,
+            int group,
+            int tasks) {
         public Spec {
-            if (!List.of("train", "decode", "score", "matmul", "load", "memory").contains(workload)) {
-                throw new IllegalArgumentException(
-                        "--workload must be train, decode, score, matmul, load or memory, got '" + workload + "'");
+            if (!List.of("train", "decode", "score", "matmul", "load", "memory", "rollout")
+                    .contains(workload)) {
+                throw new IllegalArgumentException("--workload must be train, decode, score, matmul, load, memory or"
+                        + " rollout, got '" + workload + "'");
+            }
+            if (turns < 1 || group < 1 || tasks < 1) {
+                throw new IllegalArgumentException("--turns, --group and --tasks must be >= 1");
             }
             if (workload.equals("load") && checkpoint == null) {
                 throw new IllegalArgumentException("--workload load needs --checkpoint");
@@ -111,11 +128,13 @@ public final class Bench {
             out.put("checkpoint", spec.checkpoint().toString());
         }
         out.put("params", config.parameterCount());
-        out.put("batch", spec.batch());
+        // a rollout's shape is --tasks, --group and --turns, printed with its figures
         if (spec.workload().equals("decode")) {
+            out.put("batch", spec.batch());
             out.put("prompt", spec.prompt());
             out.put("new", spec.newTokens());
-        } else {
+        } else if (!spec.workload().equals("rollout")) {
+            out.put("batch", spec.batch());
             out.put("seq", spec.seq());
         }
         out.put("threads", spec.threads());
@@ -136,6 +155,10 @@ public final class Bench {
                                         ChatFormat.CHATML))) {
             policy.model().setActivationCheckpointing(spec.activationCheckpointing());
             SplittableRandom rng = new SplittableRandom(7);
+            if (spec.workload().equals("rollout")) {
+                out.putAll(rollout(policy.withChatFormat(ChatFormat.PLAIN), spec));
+                return out;
+            }
             Runnable work =
                     switch (spec.workload()) {
                         case "train" -> trainStep(policy, spec, rng);
@@ -328,6 +351,58 @@ public final class Bench {
         out.put("lora_rank", spec.loraRank());
         out.put("activation_checkpointing", spec.activationCheckpointing());
         m.learner().forEach((k, v) -> out.put(k + "_mb", round(v / 1e6, 1)));
+        return out;
+    }
+
+    /**
+     * The real rollout path (the self-correction environment, the synthetic task's verifier and
+     * GRPO's rollout rewards at their default settings, the generator) for
+     * {@code --tasks} tasks x {@code --group} samples x {@code --turns} turns per update: generated
+     * tokens over all turns per second, and seconds per update (median of {@code --reps} after a
+     * warm-up).
+     */
+    private static Map<String, Object> rollout(LlamaPolicy policy, Spec spec) {
+        ConfigTree c = ConfigTree.defaults();
+        c.set("algorithm=grpo"); // any number of turns; its rollout rewards are correctness per turn
+        c.set("env.turns=" + spec.turns());
+        TaskSetup setup = new TaskSetup(c);
+        EnvironmentConfig env = setup.environment();
+        TaskSource source = setup.trainSource();
+        RolloutWorker worker = new RolloutWorker(
+                setup.environment(env),
+                policy.generator(),
+                policy,
+                RewardConfig.parse(AlgorithmSpec.read(c).rolloutRewards(), "rewards"),
+                c.integer("rollout.max_batch", 1, 1 << 20));
+        SamplingParams sampling = AlgorithmSpec.sampling(c, env.maxTokensPerTurn(), policy.stopTokenIds());
+        long[] generated = {0};
+        int[] iteration = {0};
+        Runnable update = () -> {
+            List<Task> tasks = new ArrayList<>();
+            for (int i = 0; i < spec.tasks(); i++) {
+                tasks.add(source.next());
+            }
+            RolloutRequest request = new RolloutRequest(tasks, spec.group(), 7, iteration[0]++, sampling);
+            for (Rollout r : worker.run(request, 0)) {
+                for (int turn : r.turnOfToken()) {
+                    if (turn >= 0) {
+                        generated[0]++;
+                    }
+                }
+            }
+        };
+        update.run(); // warm-up
+        generated[0] = 0;
+        long started = System.nanoTime();
+        double median = timedMedian(update, spec.reps());
+        double total = (System.nanoTime() - started) / 1e9;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("turns", spec.turns());
+        out.put("group", spec.group());
+        out.put("tasks", spec.tasks());
+        out.put("generated_tokens_per_update", round((double) generated[0] / spec.reps(), 1));
+        out.put("seconds_per_update", round(median, 4));
+        out.put("tokens_per_s", round(generated[0] / total, 1));
         return out;
     }
 

@@ -22,7 +22,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--workload",
             required = true,
-            description = "train, decode, score, matmul, load or memory (the learner's estimated memory)")
+            description = "train, decode, score, matmul, load, memory (the learner's estimated memory) or rollout")
     String workload;
 
     @Option(
@@ -64,11 +64,42 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--checkpointing", description = "train: activation checkpointing")
     boolean checkpointing;
 
+    @Option(
+            names = "--turns",
+            defaultValue = "2",
+            description = "rollout: turns per episode (default: ${DEFAULT-VALUE})")
+    int turns;
+
+    @Option(
+            names = "--group",
+            defaultValue = "8",
+            description = "rollout: samples per task (default: ${DEFAULT-VALUE})")
+    int group;
+
+    @Option(
+            names = "--tasks",
+            defaultValue = "16",
+            description = "rollout: tasks per update (default: ${DEFAULT-VALUE})")
+    int tasks;
+
     @Override
     public Integer call() throws Exception {
         int b = batch != null ? batch : workload.equals("decode") ? 1 : 16;
         Bench.Spec s = new Bench.Spec(
-                shape, workload, b, seq, prompt, newTokens, threads, reps, checkpoint, loraRank, checkpointing);
+                shape,
+                workload,
+                b,
+                seq,
+                prompt,
+                newTokens,
+                threads,
+                reps,
+                checkpoint,
+                loraRank,
+                checkpointing,
+                turns,
+                group,
+                tasks);
         spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(Bench.run(s)));
         spec.commandLine().getOut().flush();
         return 0;

@@ -54,6 +54,7 @@ public class CliTest {
                 "tokenize",
                 "generate",
                 "bench",
+                "export",
                 "grade"
             })
     void everyCommandHasHelp(String command) {
@@ -61,6 +62,47 @@ public class CliTest {
         assertEquals(0, r.status(), r.err());
         assertThat(r.out()).startsWith("Usage: revise " + command).contains("--help");
         assertThat(r.err()).isEmpty();
+    }
+
+    /** The memory and rollout workloads print the figures the README documents (benchmarks, not timed here). */
+    @Test
+    void benchPrintsMemoryEstimatesAndRolloutFigures() throws Exception {
+        Result memory = run(
+                "bench",
+                "--shape",
+                "tiny",
+                "--workload",
+                "memory",
+                "--batch",
+                "2",
+                "--seq",
+                "16",
+                "--lora-rank",
+                "4",
+                "--checkpointing");
+        assertEquals(0, memory.status(), memory.err());
+        JsonNode m = new ObjectMapper().readTree(memory.out());
+        assertThat(m.get("activations_mb").asDouble()).isPositive();
+        assertThat(m.get("adapter_mb").asDouble()).isPositive();
+        Result rollout = run(
+                "bench",
+                "--shape",
+                "tiny",
+                "--workload",
+                "rollout",
+                "--turns",
+                "2",
+                "--group",
+                "2",
+                "--tasks",
+                "2",
+                "--reps",
+                "1");
+        assertEquals(0, rollout.status(), rollout.err());
+        JsonNode r = new ObjectMapper().readTree(rollout.out());
+        assertThat(r.get("generated_tokens_per_update").asDouble()).isPositive();
+        assertThat(r.get("seconds_per_update").asDouble()).isPositive();
+        assertEquals(2, r.get("turns").asInt());
     }
 
     @Test
