@@ -131,9 +131,28 @@ public final class ClusterDriver {
      */
     public static void followParent() {
         if (Boolean.getBoolean(RELAUNCHED)) {
-            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit()
-                    .thenRun(() -> Runtime.getRuntime().halt(137)));
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(ClusterDriver::dieKilled));
         }
+    }
+
+    /**
+     * Ends this JVM as its killed parent ended: by SIGKILL. Why not {@code halt}: it runs the native
+     * libraries' exit handlers while Ray's core-worker threads still serve requests, which
+     * crashed the JVM (SIGSEGV in libcore_worker_library_java) and left hs_err files in the
+     * working directory.
+     */
+    private static void dieKilled() {
+        try {
+            new ProcessBuilder(
+                            "kill",
+                            "-KILL",
+                            Long.toString(ProcessHandle.current().pid()))
+                    .start()
+                    .waitFor();
+        } catch (java.io.IOException | InterruptedException e) {
+            // no kill(1): fall through
+        }
+        Runtime.getRuntime().halt(137);
     }
 
     /** revise's jars without Maven's Ray jars, then the cluster's runtime, then revise itself. */
