@@ -408,7 +408,9 @@ public final class LlamaPolicy implements Policy {
     @Override
     public void parametersUpdated() {
         if (adapter == null) {
-            model.parametersChanged(); // the base's cached fused weights stay valid under LoRA
+            model.parametersChanged();
+        } else {
+            model.adapterChanged(); // the base's cached fused weights stay valid under LoRA
         }
         version++;
     }
@@ -439,6 +441,8 @@ public final class LlamaPolicy implements Policy {
         restoreInto(parameters(), snapshot);
         if (adapter == null) {
             model.parametersChanged();
+        } else {
+            model.adapterChanged();
         }
         this.version = newVersion;
     }

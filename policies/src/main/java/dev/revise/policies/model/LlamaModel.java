@@ -52,6 +52,7 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray headNormEps; // Dh * rms_norm_eps, scalar (Qwen3's q/k norm)
     private final NDArray sqrtHeadDim; // sqrt(Dh), scalar
     private CheckpointedForward checkpointing; // null: training keeps every layer's activations
+    private LoraDelta.Frozen frozenAdapter; // what sampling reuses of the adapter, until it changes
     private NDManager inferenceManager;
     private List<LayerWeights> inferenceWeights;
     private NDArray inferenceFinalNorm;
@@ -208,8 +209,28 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
+    /** The inference-time products of {@code adapter}, built on first use after each change. */
+    private synchronized LoraDelta.Frozen frozen(LowRankAdapter adapter) {
+        if (frozenAdapter == null || !frozenAdapter.isFor(adapter)) {
+            adapterChanged();
+            NDManager m = manager.newSubManager();
+            m.setName("lora-inference-products");
+            frozenAdapter = new LoraDelta.Frozen(m, adapter);
+        }
+        return frozenAdapter;
+    }
+
+    /** Drops what sampling cached of an adapter; call after its values change (a step, a restore). */
+    public synchronized void adapterChanged() {
+        if (frozenAdapter != null) {
+            frozenAdapter.close();
+            frozenAdapter = null;
+        }
+    }
+
     /** Drops the cached fused inference weights; call after parameters change in place. */
     public synchronized void parametersChanged() {
+        adapterChanged(); // the products fold in the base's norm scales
         if (inferenceManager != null) {
             inferenceManager.close();
             inferenceManager = null;
@@ -271,7 +292,9 @@ public final class LlamaModel implements AutoCloseable {
             NDArray last = checkpointing.forward(scope, ids, cos, sin, bias, adapter, fullTraining, dropout);
             return rmsNorm(last, finalNorm(scope, fullTraining));
         }
-        LoraDelta lora = adapter == null ? null : new LoraDelta(config, dtype, scope, adapter, dropout);
+        LoraDelta lora = adapter == null
+                ? null
+                : new LoraDelta(config, dtype, scope, adapter, dropout, training ? null : frozen(adapter));
         List<LayerWeights> layers = fullTraining ? fusedWeights(scope, false) : inferenceWeights();
         NDArray x = Ops.embedding(ids, parameters.get("model.embed_tokens.weight")); // (B, T, D)
         // dropout masks are drawn per block from a seed of the caller's generator, as the
