@@ -8,4 +8,13 @@ import java.util.List;
  */
 public interface Generator {
     List<Completion> generate(List<Prompt> prompts, SamplingParams params);
+
+    /**
+     * A continuous-batching session of up to {@code slots} sequences decoding together, whose KV
+     * cache outlives a call (see {@link DecodeSession}), or null when this generator has none:
+     * callers then sample turn by turn with {@link #generate}.
+     */
+    default DecodeSession openSession(int slots, SamplingParams params) {
+        return null;
+    }
 }

@@ -74,12 +74,16 @@ public final class Bench {
             boolean activationCheckpointing,
             int turns,
             int group,
-            int tasks) {
+            int tasks,
+            boolean noReuse) {
         public Spec {
             if (!List.of("train", "decode", "score", "matmul", "load", "memory", "rollout")
                     .contains(workload)) {
                 throw new IllegalArgumentException("--workload must be train, decode, score, matmul, load, memory or"
                         + " rollout, got '" + workload + "'");
+            }
+            if (noReuse && !workload.equals("rollout")) {
+                throw new IllegalArgumentException("--no-reuse applies to --workload rollout only");
             }
             if (turns < 1 || group < 1 || tasks < 1) {
                 throw new IllegalArgumentException("--turns, --group and --tasks must be >= 1");
@@ -373,9 +377,11 @@ public final class Bench {
                 policy.generator(),
                 policy,
                 RewardConfig.parse(AlgorithmSpec.read(c).rolloutRewards(), "rewards"),
-                c.integer("rollout.max_batch", 1, 1 << 20));
+                c.integer("rollout.max_batch", 1, 1 << 20),
+                !spec.noReuse());
         SamplingParams sampling = AlgorithmSpec.sampling(c, env.maxTokensPerTurn(), policy.stopTokenIds());
         long[] generated = {0};
+        long[] context = {0, 0}; // context tokens: all, and those not computed by a prefill
         int[] iteration = {0};
         Runnable update = () -> {
             List<Task> tasks = new ArrayList<>();
@@ -384,6 +390,8 @@ public final class Bench {
             }
             RolloutRequest request = new RolloutRequest(tasks, spec.group(), 7, iteration[0]++, sampling);
             for (Rollout r : worker.run(request, 0)) {
+                context[0] += r.prefill().total();
+                context[1] += r.prefill().reused() + r.prefill().shared();
                 for (int turn : r.turnOfToken()) {
                     if (turn >= 0) {
                         generated[0]++;
@@ -393,6 +401,8 @@ public final class Bench {
         };
         update.run(); // warm-up
         generated[0] = 0;
+        context[0] = 0;
+        context[1] = 0;
         long started = System.nanoTime();
         double median = timedMedian(update, spec.reps());
         double total = (System.nanoTime() - started) / 1e9;
@@ -400,6 +410,8 @@ public final class Bench {
         out.put("turns", spec.turns());
         out.put("group", spec.group());
         out.put("tasks", spec.tasks());
+        out.put("reuse", !spec.noReuse());
+        out.put("kv_reused_fraction", context[0] == 0 ? 0.0 : round((double) context[1] / context[0], 4));
         out.put("generated_tokens_per_update", round((double) generated[0] / spec.reps(), 1));
         out.put("seconds_per_update", round(median, 4));
         out.put("tokens_per_s", round(generated[0] / total, 1));

@@ -82,6 +82,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "rollout: tasks per update (default: ${DEFAULT-VALUE})")
     int tasks;
 
+    @Option(
+            names = "--no-reuse",
+            description = "rollout: sample turn by turn with every context prefilled in full (no continuous"
+                    + " batching, shared prompt prefills or KV reuse across turns), to measure their gain")
+    boolean noReuse;
+
     @Override
     public Integer call() throws Exception {
         int b = batch != null ? batch : workload.equals("decode") ? 1 : 16;
@@ -99,7 +105,8 @@ final class BenchCommand implements Callable<Integer> {
                 checkpointing,
                 turns,
                 group,
-                tasks);
+                tasks,
+                noReuse);
         spec.commandLine().getOut().println(Json.MAPPER.writeValueAsString(Bench.run(s)));
         spec.commandLine().getOut().flush();
         return 0;

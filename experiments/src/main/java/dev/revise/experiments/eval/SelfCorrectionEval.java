@@ -69,7 +69,8 @@ public final class SelfCorrectionEval {
                                     .withTemperature(q.temperature()))
                     .withStopTokenIds(policy.stopTokenIds());
             // 1. K-turn episodes, `samples` per problem
-            List<Trajectory> episodes = rollouts(policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling);
+            List<Trajectory> episodes = rollouts(
+                    policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling, c.bool("rollout.kv_reuse"));
             SelfCorrectionMetrics.Report report = SelfCorrectionMetrics.of(episodes, env.turns());
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("dataset", q.dataset());
@@ -83,7 +84,14 @@ public final class SelfCorrectionEval {
             // 2. the budget-matched parallel baseline: K independent first attempts, majority vote
             if (env.turns() > 1) {
                 List<Trajectory> parallel = rollouts(
-                        policy, taskSetup, env.withTurns(1), tasks, env.turns(), q.seed() ^ 0x9A4A11E1L, sampling);
+                        policy,
+                        taskSetup,
+                        env.withTurns(1),
+                        tasks,
+                        env.turns(),
+                        q.seed() ^ 0x9A4A11E1L,
+                        sampling,
+                        c.bool("rollout.kv_reuse"));
                 double mK = majorityPerProblem(parallel);
                 extra.put("mK_at_t1", mK);
                 // one vote per problem: the problems are the units already, Wilson over them
@@ -130,9 +138,10 @@ public final class SelfCorrectionEval {
             List<Task> tasks,
             int samples,
             long seed,
-            SamplingParams sampling) {
+            SamplingParams sampling,
+            boolean kvReuse) {
         RolloutWorker worker = new RolloutWorker(
-                taskSetup.environment(env), policy.generator(), policy, RewardPresets.finalCorrectness(), 256);
+                taskSetup.environment(env), policy.generator(), policy, RewardPresets.finalCorrectness(), 256, kvReuse);
         List<Trajectory> out = new ArrayList<>();
         for (Rollout r : worker.run(new RolloutRequest(tasks, samples, seed ^ 0xE7A1L, 0, sampling), 0)) {
             out.add(r.trajectory());

@@ -150,6 +150,8 @@ public final class RayRolloutSource implements RolloutSource {
     private long lastSyncBytes;
     private java.util.function.Supplier<byte[]> baseSnapshot; // a LoRA run's frozen base, else null
     private ObjectRef<byte[]> baseRef;
+    private long putVersion = -1; // the version of the last snapshot put, kept for retries
+    private ObjectRef<byte[]> putRef;
 
     /**
      * Actors that train a LoRA adapter: each new actor loads {@code base} (put once) with its first
@@ -180,11 +182,24 @@ public final class RayRolloutSource implements RolloutSource {
 
     @Override
     public List<Rollout> collect(RolloutRequest request) {
+        return begin(request).await();
+    }
+
+    /**
+     * Brings every actor to the learner's version and submits the request's units, then returns:
+     * the actors sample while the caller goes on (the learner's update, with {@code
+     * rollout.overlap: 1}). A unit retried after the learner moved on is sampled again with the
+     * version it began with (its snapshot stays in the object store until the next version's put).
+     */
+    @Override
+    public InFlight begin(RolloutRequest request) {
         long syncStarted = System.nanoTime();
         lastPutSeconds = 0;
         lastSyncBytes = 0;
-        syncWeights();
+        long version = learnerPolicy.version();
+        syncWeights(version);
         lastSyncSeconds = (System.nanoTime() - syncStarted) / 1e9;
+        Map<String, Double> metrics = lastCollectMetrics();
         List<RolloutRequest> units = new ArrayList<>();
         for (int from = 0; from < request.tasks().size(); from += tasksPerUnit) {
             List<Task> tasks =
@@ -198,12 +213,27 @@ public final class RayRolloutSource implements RolloutSource {
                 refs.set(u, submit(u % actors.size(), units.get(u)));
             }
         }
+        List<Rollout> serialOut = serial ? gather(units, refs, version) : null;
+        return new InFlight() {
+            @Override
+            public List<Rollout> await() {
+                return serialOut != null ? serialOut : gather(units, refs, version);
+            }
+
+            @Override
+            public Map<String, Double> metrics() {
+                return metrics;
+            }
+        };
+    }
+
+    private List<Rollout> gather(List<RolloutRequest> units, List<ObjectRef<String>> refs, long version) {
         List<Rollout> out = new ArrayList<>();
         for (int u = 0; u < units.size(); u++) {
             if (serial) {
                 refs.set(u, submit(u % actors.size(), units.get(u)));
             }
-            out.addAll(resultWithRetries(u, units, refs));
+            out.addAll(resultWithRetries(u, units, refs, version));
         }
         return out;
     }
@@ -218,13 +248,14 @@ public final class RayRolloutSource implements RolloutSource {
         }
     }
 
-    private List<Rollout> resultWithRetries(int unitIndex, List<RolloutRequest> units, List<ObjectRef<String>> refs) {
+    private List<Rollout> resultWithRetries(
+            int unitIndex, List<RolloutRequest> units, List<ObjectRef<String>> refs, long version) {
         int actor = unitIndex % actors.size();
         RolloutRequest unit = units.get(unitIndex);
         for (int attempt = 0; ; attempt++) {
             try {
                 if (attempt > 0) {
-                    replace(actor, unitIndex, units, refs);
+                    replace(actor, unitIndex, units, refs, version);
                 }
                 return RolloutActor.JSON.readValue(refs.get(unitIndex).get(), new TypeReference<List<Rollout>>() {});
             } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -247,14 +278,15 @@ public final class RayRolloutSource implements RolloutSource {
     }
 
     /** A new actor in slot {@code actor}, with the learner's weights, running the unit again. */
-    private void replace(int actor, int unitIndex, List<RolloutRequest> units, List<ObjectRef<String>> refs) {
+    private void replace(
+            int actor, int unitIndex, List<RolloutRequest> units, List<ObjectRef<String>> refs, long version) {
         boolean killed = kill(actors.get(actor));
         incarnations[actor]++;
         actorVersions[actor] = -1;
         IllegalStateException failed = new IllegalStateException("unit " + unitIndex + " failed");
         ensureCapacity(actor, failed);
         actors.set(actor, replacement(actor, failed));
-        syncWeights();
+        syncWeights(version);
         refs.set(unitIndex, submit(actor, units.get(unitIndex)));
         if (killed) {
             // the killed actor's queued units would fail too, costing them retries they did not earn
@@ -271,9 +303,8 @@ public final class RayRolloutSource implements RolloutSource {
      * snapshot per version, which every actor reads from the object store (not a copy per actor). An
      * actor that dies while loading is replaced and loaded again, up to {@code maxRetries} times.
      */
-    private void syncWeights() {
-        long version = learnerPolicy.version();
-        ObjectRef<byte[]> snapshot = null;
+    private void syncWeights(long version) {
+        ObjectRef<byte[]> snapshot = version == putVersion ? putRef : null;
         for (int attempt = 0; ; attempt++) {
             Map<Integer, ObjectRef<String>> pending = new java.util.LinkedHashMap<>();
             for (int i = 0; i < actors.size(); i++) {
@@ -281,7 +312,13 @@ public final class RayRolloutSource implements RolloutSource {
                     if (snapshot == null) {
                         long started = System.nanoTime();
                         byte[] bytes = learnerPolicy.snapshot();
+                        if (version != learnerPolicy.version()) {
+                            throw new IllegalStateException("weights of version " + version + " are gone (the"
+                                    + " learner is at " + learnerPolicy.version() + ")");
+                        }
                         snapshot = Ray.put(bytes);
+                        putVersion = version;
+                        putRef = snapshot;
                         lastPutSeconds = (System.nanoTime() - started) / 1e9;
                         lastSyncBytes = bytes.length;
                     }

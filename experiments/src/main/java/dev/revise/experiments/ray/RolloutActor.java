@@ -84,7 +84,8 @@ public class RolloutActor {
                     policy.generator(),
                     policy,
                     RewardConfig.parse(spec.rewards(), "rewards"),
-                    spec.maxBatch());
+                    spec.maxBatch(),
+                    spec.kvReuse());
             return new Built(root, policy, worker);
         } catch (Exception | LinkageError e) {
             root.close();

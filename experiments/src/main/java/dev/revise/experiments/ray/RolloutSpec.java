@@ -24,6 +24,8 @@ import dev.revise.policies.model.LlamaConfig;
  * @param template the model's chat template when {@code chatFormat} is {@code model}, else null
  * @param lora the adapter a LoRA run trains (the actor holds the base once and receives only the
  *     adapter's weights per version), else null
+ * @param kvReuse {@code rollout.kv_reuse}: sample through a decode session (continuous batching,
+ *     shared prompt prefills, KV reuse across turns); null means true
  */
 public record RolloutSpec(
         LlamaConfig model,
@@ -36,10 +38,14 @@ public record RolloutSpec(
         DeviceSpec device,
         FaultInjection faults,
         ChatTemplate template,
-        LoraConfig lora) {
+        LoraConfig lora,
+        Boolean kvReuse) {
     public RolloutSpec {
         if (device == null) {
             device = DeviceSpec.cpu();
+        }
+        if (kvReuse == null) {
+            kvReuse = true;
         }
         if (chatFormat.equals("model") != (template != null)) {
             throw new IllegalArgumentException("chat format '" + chatFormat + "' with template " + template);
@@ -70,23 +76,57 @@ public record RolloutSpec(
                 DeviceSpec.cpu(),
                 null,
                 null,
-                null);
+                null,
+                true);
     }
 
     public RolloutSpec withDevice(DeviceSpec d) {
         return new RolloutSpec(
-                model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, d, faults, template, lora);
+                model,
+                tokenizerJson,
+                chatFormat,
+                environment,
+                verifier,
+                rewards,
+                maxBatch,
+                d,
+                faults,
+                template,
+                lora,
+                kvReuse);
     }
 
     public RolloutSpec withFaults(FaultInjection f) {
         return new RolloutSpec(
-                model, tokenizerJson, chatFormat, environment, verifier, rewards, maxBatch, device, f, template, lora);
+                model,
+                tokenizerJson,
+                chatFormat,
+                environment,
+                verifier,
+                rewards,
+                maxBatch,
+                device,
+                f,
+                template,
+                lora,
+                kvReuse);
     }
 
     /** The spec rendering conversations with the model's own template. */
     public RolloutSpec withTemplate(ChatTemplate t) {
         return new RolloutSpec(
-                model, tokenizerJson, "model", environment, verifier, rewards, maxBatch, device, faults, t, lora);
+                model,
+                tokenizerJson,
+                "model",
+                environment,
+                verifier,
+                rewards,
+                maxBatch,
+                device,
+                faults,
+                t,
+                lora,
+                kvReuse);
     }
 
     /** The spec of actors that sample with a LoRA adapter over the frozen base. */
@@ -102,7 +142,25 @@ public record RolloutSpec(
                 device,
                 faults,
                 template,
-                l);
+                l,
+                kvReuse);
+    }
+
+    /** The spec of actors that sample turn by turn, each context prefilled in full ({@code rollout.kv_reuse: false}). */
+    public RolloutSpec withKvReuse(boolean on) {
+        return new RolloutSpec(
+                model,
+                tokenizerJson,
+                chatFormat,
+                environment,
+                verifier,
+                rewards,
+                maxBatch,
+                device,
+                faults,
+                template,
+                lora,
+                on);
     }
 
     /**

@@ -83,7 +83,8 @@ final class AlgorithmKeys {
                 c.integer("train.tasks_per_step", 1, Integer.MAX_VALUE),
                 c.integer("train.group_size", 1, Integer.MAX_VALUE),
                 sampling,
-                seed);
+                seed,
+                c.integer("rollout.overlap", 0, 1) == 1);
     }
 
     /** SCoRe's stages: per-turn rewards with no discount across turns, the stage's per-turn KL. */

@@ -134,6 +134,26 @@ public final class Checkpoints {
     /** Writes the checkpoint of {@code state.step()}; returns its directory. */
     public Path write(LlamaPolicy policy, Map<String, LearnerState> learners, TrainerState state, String resolvedConfig)
             throws IOException {
+        return write(policy, learners, state, resolvedConfig, null);
+    }
+
+    /** The file that keeps the next update's batch of a run with {@code rollout.overlap: 1}. */
+    static final String PREFETCHED = "prefetched_batch.json";
+
+    private static final ObjectMapper BATCH_JSON = new ObjectMapper()
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /**
+     * As {@link #write(LlamaPolicy, Map, TrainerState, String)}, keeping {@code prefetched} (the
+     * next update's batch, sampled with weights the checkpoint no longer has) when not null.
+     */
+    public Path write(
+            LlamaPolicy policy,
+            Map<String, LearnerState> learners,
+            TrainerState state,
+            String resolvedConfig,
+            dev.revise.rl.learn.PrefetchedBatch prefetched)
+            throws IOException {
         requireFinite(policy.parameters(), "policy");
         Files.createDirectories(dir);
         Path target = dir.resolve(name(state.step()));
@@ -175,6 +195,9 @@ public final class Checkpoints {
                     tmp.resolve("value_head.safetensors"), valueHead, Map.of("format", "pt"), SafeDtype.F32);
         }
         Files.writeString(tmp.resolve("trainer_state.json"), JSON.writeValueAsString(state));
+        if (prefetched != null) {
+            Files.writeString(tmp.resolve(PREFETCHED), BATCH_JSON.writeValueAsString(prefetched));
+        }
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("format_version", FORMAT_VERSION);
         manifest.put("revise_version", version());
@@ -272,6 +295,19 @@ public final class Checkpoints {
             return JSON.treeToValue(readJson(f), TrainerState.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException(f + ": not a valid trainer state: " + e.getMessage(), e);
+        }
+    }
+
+    /** The next update's batch a checkpoint kept ({@code rollout.overlap: 1}), or null. */
+    public static dev.revise.rl.learn.PrefetchedBatch prefetched(Path checkpoint) {
+        Path f = checkpoint.resolve(PREFETCHED);
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        try {
+            return BATCH_JSON.readValue(f.toFile(), dev.revise.rl.learn.PrefetchedBatch.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(f + ": not a valid prefetched batch: " + e.getMessage(), e);
         }
     }
 

@@ -41,6 +41,7 @@ public final class Evaluation {
     private final int samples;
     private final int samplesToLog;
     private final long seed;
+    private final boolean kvReuse;
     private final String feedback;
 
     public Evaluation(ConfigTree c, TaskSetup taskSetup, LlamaPolicy policy) {
@@ -62,6 +63,7 @@ public final class Evaluation {
         this.samples = c.integer("eval.samples", 1, 1024);
         this.samplesToLog = c.integer("eval.samples_to_log", 0, 1 << 20);
         this.seed = c.longValue("run.seed");
+        this.kvReuse = c.bool("rollout.kv_reuse");
         this.feedback = env.feedback().configName();
     }
 
@@ -72,7 +74,7 @@ public final class Evaluation {
     /** Evaluates the policy as it is now; writes eval.json and samples under {@code runDir}. */
     public Map<String, Double> run(long step, Path runDir) throws IOException {
         RolloutWorker worker = new RolloutWorker(
-                taskSetup.environment(env), policy.generator(), policy, RewardPresets.finalCorrectness(), 256);
+                taskSetup.environment(env), policy.generator(), policy, RewardPresets.finalCorrectness(), 256, kvReuse);
         List<Trajectory> out = new ArrayList<>();
         for (Rollout r :
                 worker.run(new RolloutRequest(tasks, samples, seed ^ 0xE7A1L, 0, sampling), policy.version())) {

@@ -42,6 +42,7 @@ final class RolloutBackends {
         int perUnit = c.integer("rollout.tasks_per_unit", 1, 1 << 20);
         int retries = c.integer("rollout.max_retries", 0, 1000);
         int maxBatch = c.integer("rollout.max_batch", 1, 1 << 20);
+        boolean kvReuse = c.bool("rollout.kv_reuse");
         if (backend.equals("local")) {
             return new LocalRolloutSource(
                     i -> new RolloutWorker(
@@ -49,7 +50,8 @@ final class RolloutBackends {
                             policy.generator(),
                             policy,
                             RewardConfig.parse(rewards, "rewards"),
-                            maxBatch),
+                            maxBatch,
+                            kvReuse),
                     policy::version,
                     workers,
                     perUnit,
@@ -66,6 +68,7 @@ final class RolloutBackends {
                             taskSetup.verifierName(),
                             rewards,
                             maxBatch)
+                    .withKvReuse(kvReuse)
                     .withDevice(new DeviceSpec(device, device.equals("cpu") ? "float32" : c.string("run.dtype")));
             if (policy.chatFormat() instanceof HfChatTemplate t) {
                 spec = spec.withTemplate(new RolloutSpec.ChatTemplate(t.source(), t.specialTokens(), t.args()));

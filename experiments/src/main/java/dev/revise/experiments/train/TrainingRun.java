@@ -159,6 +159,13 @@ public final class TrainingRun {
                     : null) {
                 AlgorithmSpec.Built built =
                         spec.build(new AlgorithmSpec.Wiring(policy, reference, tasks, rollouts, taskSetup, sampling));
+                if (config.integer("rollout.overlap", 0, 1) == 1
+                        && !(built.trainer() instanceof dev.revise.rl.learn.OnPolicyTrainer)) {
+                    throw new IllegalArgumentException("rollout.overlap: 1 overlaps the rollouts of single-stage"
+                            + " on-policy algorithms (grpo and its variants, rloo, reinforce, ppo) with their updates;"
+                            + " algorithm '" + config.string("algorithm")
+                            + "' does not support it: set rollout.overlap: 0");
+                }
                 try {
                     int nonFinite = 0;
                     if (resumeFrom != null) {
@@ -190,7 +197,8 @@ public final class TrainingRun {
                                             policy,
                                             built.states(),
                                             trainerState(built, tasks, policy, nonFinite),
-                                            config.toYaml());
+                                            config.toYaml(),
+                                            built.trainer().prefetched());
                         }
                         progress.accept(new Progress(step, total, m, seconds));
                         last = m;
@@ -366,6 +374,10 @@ public final class TrainingRun {
         Checkpoints.restoreLearners(checkpoint, built.states(), state, policy.manager());
         tasks.restore(new dev.revise.rl.TaskSource.TaskCursor(state.taskEpoch(), state.taskIndex()));
         built.trainer().restoreStep(state.step());
+        dev.revise.rl.learn.PrefetchedBatch prefetched = Checkpoints.prefetched(checkpoint);
+        if (prefetched != null) {
+            built.trainer().restorePrefetched(prefetched);
+        }
         truncateMetrics(state.step());
         return state.nonFiniteStreak();
     }

@@ -180,6 +180,57 @@ class ResumeTest {
         assertSameRun(straight, crashed);
     }
 
+    /**
+     * rollout.overlap: 1 on Ray actors: every batch after the first is sampled one version behind
+     * the learner, the checkpoint keeps the next batch (its weights are gone), and a resume from it
+     * is bit-identical.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void anOverlappedRunLagsOneVersionAndResumesBitIdentically() throws Exception {
+        List<String> overlap = List.of(
+                "run.seed=5",
+                "algorithm=grpo",
+                "train.steps=6",
+                "train.tasks_per_step=2",
+                "train.group_size=2",
+                "train.lr=0.002",
+                "env.turns=2",
+                "env.max_tokens_per_turn=12",
+                "rollout.backend=ray",
+                "rollout.workers=2",
+                "rollout.tasks_per_unit=1",
+                "rollout.overlap=1",
+                "eval.problems=4",
+                "checkpoint.every=2",
+                "checkpoint.keep_last=2");
+        Path straight = dir.resolve("straight");
+        new TrainingRun(ConfigTree.resolve(null, overlap), straight, false, p -> {}).run();
+        List<Double> lags = new ArrayList<>();
+        for (String line : Files.readAllLines(straight.resolve("metrics.jsonl"))) {
+            lags.add(JSON.readTree(line).path("perf/policy_lag").asDouble(-1));
+        }
+        assertEquals(List.of(0.0, 1.0, 1.0, 1.0, 1.0, 1.0), lags);
+        assertThat(straight.resolve("checkpoints/step-000004/" + Checkpoints.PREFETCHED))
+                .exists();
+        assertThat(straight.resolve("checkpoints/step-000006/" + Checkpoints.PREFETCHED))
+                .doesNotExist();
+        Path crashed = dir.resolve("crashed");
+        copyTree(straight, crashed);
+        Checkpoints.deleteTree(crashed.resolve("checkpoints/step-000006"));
+        Files.writeString(crashed.resolve("checkpoints/latest"), "step-000004\n");
+        new TrainingRun(ConfigTree.resolve(null, overlap), crashed, true, p -> {}).run();
+        assertSameRun(straight, crashed);
+        // the batch of update 5 was sampled with version 4's weights, which the resumed run never had
+        List<String> scoreWithOverlap = new ArrayList<>(scoreRun());
+        scoreWithOverlap.add("rollout.overlap=1");
+        assertThatThrownBy(() -> new TrainingRun(
+                                ConfigTree.resolve(null, scoreWithOverlap), dir.resolve("score"), false, p -> {})
+                        .run())
+                .hasMessageContaining("rollout.overlap: 1")
+                .hasMessageContaining("'score'");
+    }
+
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void aResumeAtTheEndOfAPassOverAFiniteDatasetTrainsTheRemainingSteps() throws Exception {

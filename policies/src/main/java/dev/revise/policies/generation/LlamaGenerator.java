@@ -8,6 +8,7 @@ import dev.revise.policies.model.KvCache;
 import dev.revise.policies.model.LlamaModel;
 import dev.revise.policies.model.LowRankAdapter;
 import dev.revise.rl.Completion;
+import dev.revise.rl.DecodeSession;
 import dev.revise.rl.FinishReason;
 import dev.revise.rl.Generator;
 import dev.revise.rl.Prompt;
@@ -47,6 +48,19 @@ public final class LlamaGenerator implements Generator {
         this.model = model;
         this.tokenizer = tokenizer;
         this.adapter = adapter;
+    }
+
+    /**
+     * A continuous-batching session over this model ({@link LlamaDecodeSession}); null for rotary
+     * scaling that depends on the length (dynamic NTK), whose cached keys a later, longer turn
+     * would see rotated differently from a recomputation.
+     */
+    @Override
+    public DecodeSession openSession(int slots, SamplingParams params) {
+        if (model.lengthDependentRope()) {
+            return null;
+        }
+        return new LlamaDecodeSession(model, tokenizer, adapter, slots, params);
     }
 
     @Override
@@ -147,7 +161,9 @@ public final class LlamaGenerator implements Generator {
                     tokens[i][n] = tok;
                     logProbs[i][n] = (float) Math.log(probs[i * vocab + tok]);
                     lengths[i] = n + 1;
-                    FinishReason r = stopReason(params, tokens[i], lengths[i], texts, i);
+                    String[] cut = new String[1];
+                    FinishReason r = Stops.reason(tokenizer, params, tokens[i], lengths[i], cut);
+                    texts[i] = cut[0];
                     if (r == null && lengths[i] == maxNew) {
                         r = FinishReason.LENGTH;
                     }
@@ -209,28 +225,5 @@ public final class LlamaGenerator implements Generator {
             logits = logits.div((float) params.temperature());
         }
         return logits.softmax(-1).toFloatArray();
-    }
-
-    /** Checks the newest token against the stop ids and the decoded text against the stop strings. */
-    private FinishReason stopReason(SamplingParams params, int[] tokens, int length, String[] texts, int row) {
-        if (params.stopTokenIds().contains(tokens[length - 1])) {
-            return FinishReason.STOP_TOKEN;
-        }
-        if (params.stopStrings().isEmpty()) {
-            return null;
-        }
-        String text = tokenizer.decode(Arrays.copyOf(tokens, length), true);
-        int cut = -1;
-        for (String stop : params.stopStrings()) {
-            int at = text.indexOf(stop);
-            if (at >= 0 && (cut < 0 || at < cut)) {
-                cut = at;
-            }
-        }
-        if (cut >= 0) {
-            texts[row] = text.substring(0, cut);
-            return FinishReason.STOP_STRING;
-        }
-        return null;
     }
 }

@@ -220,6 +220,14 @@ public final class LlamaModel implements AutoCloseable {
         return frozenAdapter;
     }
 
+    /**
+     * True when rotary tables depend on the sequence length (dynamic NTK scaling): keys cached at
+     * one length then differ from a recomputation at another, so a cache must not outlive a call.
+     */
+    public boolean lengthDependentRope() {
+        return rope.lengthDependent();
+    }
+
     /** Drops what sampling cached of an adapter; call after its values change (a step, a restore). */
     public synchronized void adapterChanged() {
         if (frozenAdapter != null) {

@@ -37,6 +37,11 @@ public final class RotaryEmbedding {
         return scaling.type().equals("yarn") ? (float) scaling.attentionFactor() : 1f;
     }
 
+    /** True when some sequence length changes the table (dynamic NTK). */
+    public boolean lengthDependent() {
+        return scaling.type().equals("dynamic");
+    }
+
     /** True when the table depends on the sequence length {@code s} (dynamic NTK beyond max positions). */
     public boolean dependsOnLength(int s) {
         return scaling.type().equals("dynamic") && s > maxPositions;

@@ -19,7 +19,9 @@ final class BatchStats {
         int turns = 1;
         long continuations = 0;
         long mismatches = 0;
+        dev.revise.rl.PrefillStats prefill = dev.revise.rl.PrefillStats.NONE;
         for (Rollout r : collected) {
+            prefill = prefill.plus(r.prefill());
             trajectories.add(r.trajectory());
             continuations += r.trajectory().size() - 1;
             mismatches += r.rerenderMismatches();
@@ -39,6 +41,10 @@ final class BatchStats {
         }
         if (continuations > 0) {
             stats.put(MetricNames.RERENDER_MISMATCH, (double) mismatches / continuations);
+        }
+        if (prefill.total() > 0) {
+            stats.put(MetricNames.KV_REUSED_FRACTION, (double) (prefill.reused() + prefill.shared()) / prefill.total());
+            stats.put(MetricNames.KV_FALLBACK_TURNS, (double) prefill.fallbacks());
         }
         stats.put(MetricNames.ROLLOUT_TOKENS_PER_S, rolloutSeconds > 0 ? generated / rolloutSeconds : 0);
         return stats;

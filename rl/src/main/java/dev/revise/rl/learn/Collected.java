@@ -34,6 +34,34 @@ record Collected(List<Task> tasks, List<Rollout> rollouts, double seconds, Map<S
         return new Collected(batch, out, (System.nanoTime() - started) / 1e9, rollouts.lastCollectMetrics());
     }
 
+    /** As {@link #next}, begun with the weights of now and awaited later ({@code rollout.overlap}). */
+    static Pending begin(
+            TaskSource source,
+            RolloutSource rollouts,
+            int tasks,
+            int groupSize,
+            long rootSeed,
+            long step,
+            SamplingParams sampling) {
+        List<Task> batch = new ArrayList<>(tasks);
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < tasks; i++) {
+            batch.add(distinct(source.next(), seen));
+        }
+        long started = System.nanoTime();
+        RolloutSource.InFlight inFlight =
+                rollouts.begin(new RolloutRequest(batch, groupSize, rootSeed, step, sampling));
+        return new Pending(batch, inFlight, started);
+    }
+
+    /** A batch being collected while the learner updates on the one before. */
+    record Pending(List<Task> tasks, RolloutSource.InFlight inFlight, long startedNanos) {
+        Collected await() {
+            List<Rollout> out = inFlight.await();
+            return new Collected(tasks, out, (System.nanoTime() - startedNanos) / 1e9, inFlight.metrics());
+        }
+    }
+
     /**
      * A task served again within one batch (a small dataset wrapping around) becomes its own group
      * with its own seeds: its id gets the occurrence, {@code id~2}. Group ids and rollout seeds derive

@@ -35,6 +35,23 @@ public final class MetricNames {
     public static final String SEQUENCE_LENGTH = "batch/sequence_tokens_mean";
     public static final String LEARNER_TOKENS_PER_S = "perf/learner_tokens_per_s";
     public static final String ROLLOUT_TOKENS_PER_S = "perf/rollout_tokens_per_s";
+    /**
+     * Of the context tokens of every turn, the fraction whose keys and values were not computed by
+     * a prefill: reused from the episode's cache of earlier turns, or copied from a group's shared
+     * prompt (0 with {@code rollout.kv_reuse: false}).
+     */
+    public static final String KV_REUSED_FRACTION = "perf/kv_reused_fraction";
+    /**
+     * Turns whose context was not an extension of what the episode's cache held (a window over
+     * attempts, a template that rewrites earlier turns): only the common prefix was reused.
+     */
+    /**
+     * Versions between the weights a batch was sampled with and the learner's that trains on it: 0
+     * on policy, 1 with {@code rollout.overlap: 1} after the first update.
+     */
+    public static final String POLICY_LAG = "perf/policy_lag";
+
+    public static final String KV_FALLBACK_TURNS = "perf/kv_fallback_turns";
     /** Accuracy of attempt t on the training batch: {@code batch/acc_t1}, ... */
     public static final String BATCH_ACC_TURN = "batch/acc_t";
 

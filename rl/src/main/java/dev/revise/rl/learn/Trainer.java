@@ -25,6 +25,19 @@ public interface Trainer {
         return 1;
     }
 
+    /**
+     * With {@code rollout.overlap: 1}, the next update's batch (awaited if still in flight), for a
+     * checkpoint; null without overlap or at the end of the run.
+     */
+    default PrefetchedBatch prefetched() {
+        return null;
+    }
+
+    /** Continues from a checkpoint that kept the next update's batch ({@link #prefetched}). */
+    default void restorePrefetched(PrefetchedBatch batch) {
+        throw new IllegalStateException("this algorithm does not overlap rollouts with updates");
+    }
+
     default boolean done() {
         return step() >= totalSteps();
     }

@@ -1,5 +1,6 @@
 package dev.revise.rl.rollout;
 
+import dev.revise.rl.PrefillStats;
 import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.Trajectory;
 
@@ -22,6 +23,9 @@ import dev.revise.rl.Trajectory;
  *     is one sequence; with a sliding window over attempts ({@code env.window}), a turn whose
  *     context dropped earlier attempts starts a row of its own (its context re-rendered, then its
  *     attempt), and the policy is scored on each row separately, as it saw it
+ * @param prefill how the contexts of its turns were obtained: computed, reused from the
+ *     episode's KV cache of earlier turns, copied from a shared prompt ({@link PrefillStats#NONE}
+ *     when unknown)
  */
 public record Rollout(
         Trajectory trajectory,
@@ -31,7 +35,29 @@ public record Rollout(
         float[] sampleLogProbs,
         RewardBreakdown rewards,
         int rerenderMismatches,
-        int[] rowStarts) {
+        int[] rowStarts,
+        PrefillStats prefill) {
+    public Rollout(
+            Trajectory trajectory,
+            int sample,
+            int[] tokens,
+            int[] turnOfToken,
+            float[] sampleLogProbs,
+            RewardBreakdown rewards,
+            int rerenderMismatches,
+            int[] rowStarts) {
+        this(
+                trajectory,
+                sample,
+                tokens,
+                turnOfToken,
+                sampleLogProbs,
+                rewards,
+                rerenderMismatches,
+                rowStarts,
+                PrefillStats.NONE);
+    }
+
     public Rollout(
             Trajectory trajectory,
             int sample,
@@ -61,6 +87,9 @@ public record Rollout(
         if (rowStarts == null) {
             rowStarts = new int[] {0};
         }
+        if (prefill == null) {
+            prefill = PrefillStats.NONE;
+        }
         if (rowStarts.length == 0 || rowStarts[0] != 0) {
             throw new IllegalArgumentException("the first token row must start at 0");
         }
@@ -75,7 +104,15 @@ public record Rollout(
     /** The same rollout re-scored by another reward function (rewards are pure functions of the trajectory). */
     public Rollout withRewards(RewardBreakdown newRewards) {
         return new Rollout(
-                trajectory, sample, tokens, turnOfToken, sampleLogProbs, newRewards, rerenderMismatches, rowStarts);
+                trajectory,
+                sample,
+                tokens,
+                turnOfToken,
+                sampleLogProbs,
+                newRewards,
+                rerenderMismatches,
+                rowStarts,
+                prefill);
     }
 
     /** Number of token rows (1 unless a sliding window re-rendered a turn's context). */

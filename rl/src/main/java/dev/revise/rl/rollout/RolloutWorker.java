@@ -2,11 +2,13 @@ package dev.revise.rl.rollout;
 
 import dev.revise.rl.Completion;
 import dev.revise.rl.ConversationCodec;
+import dev.revise.rl.DecodeSession;
 import dev.revise.rl.Environment;
 import dev.revise.rl.Episode;
 import dev.revise.rl.FinishReason;
 import dev.revise.rl.Generator;
 import dev.revise.rl.Message;
+import dev.revise.rl.PrefillStats;
 import dev.revise.rl.Prompt;
 import dev.revise.rl.RewardFunction;
 import dev.revise.rl.Role;
@@ -36,6 +38,15 @@ import java.util.List;
  * row of its own, the windowed conversation rendered and encoded, then its attempt ({@link
  * Rollout#rowStarts()}). Each generated token is in exactly one row, the one it was sampled in.
  *
+ * <p>Sampling: when the generator has a {@link DecodeSession} and reuse is on, every episode is
+ * a sequence of it, continuously batched: an episode whose attempt stops is verified at once and
+ * its next turn joins the batch, continuing from its own KV cache (only the feedback and the new
+ * attempt are computed), and the G samples of a task share one prefill of its prompt. Without
+ * (reuse off, or a generator without sessions), all open episodes advance one turn at a time in
+ * padded batches of {@code maxBatch}, each turn's context prefilled in full. Both give the same
+ * rollouts for the same seeds up to float rounding; {@link Rollout#prefill()} says how the context
+ * tokens were obtained.
+ *
  * <p>Plain Java and single-threaded: a local source runs one per thread, a Ray actor holds one.
  */
 public final class RolloutWorker {
@@ -44,6 +55,7 @@ public final class RolloutWorker {
     private final ConversationCodec codec;
     private final RewardFunction rewards;
     private final int maxBatch;
+    private final boolean reuse;
 
     /**
      * @param maxBatch the largest number of sequences sampled in one generator call (bounds the KV
@@ -55,6 +67,21 @@ public final class RolloutWorker {
             ConversationCodec codec,
             RewardFunction rewards,
             int maxBatch) {
+        this(environment, generator, codec, rewards, maxBatch, true);
+    }
+
+    /**
+     * @param reuse sample through the generator's decode session when it has one (continuous
+     *     batching, shared prompt prefills, KV reuse across turns); false: turn by turn, each
+     *     context prefilled in full
+     */
+    public RolloutWorker(
+            Environment environment,
+            Generator generator,
+            ConversationCodec codec,
+            RewardFunction rewards,
+            int maxBatch,
+            boolean reuse) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
         }
@@ -63,6 +90,7 @@ public final class RolloutWorker {
         this.codec = codec;
         this.rewards = rewards;
         this.maxBatch = maxBatch;
+        this.reuse = reuse;
     }
 
     /** Stands for an attempt's content while finding the text a template renders after it. */
@@ -79,6 +107,7 @@ public final class RolloutWorker {
         final IntBuffer rowStarts = new IntBuffer();
         String rendered; // the context as text: what the template rendered, then only appended to
         int rerenderMismatches;
+        PrefillStats prefill = PrefillStats.NONE;
 
         Running(Task task, int sample, long seed) {
             this.task = task;
@@ -119,23 +148,13 @@ public final class RolloutWorker {
                 all.add(new Running(task, g, Seeds.derive(request.rootSeed(), request.iteration(), task.id(), g, -1)));
             }
         }
-        while (true) {
-            List<Running> open = all.stream().filter(r -> !r.episode.isDone()).toList();
-            if (open.isEmpty()) {
-                break;
-            }
-            for (int from = 0; from < open.size(); from += maxBatch) {
-                List<Running> chunk = open.subList(from, Math.min(open.size(), from + maxBatch));
-                List<Prompt> prompts = new ArrayList<>(chunk.size());
-                for (Running r : chunk) {
-                    int turn = r.episode.turns().size();
-                    long seed = Seeds.derive(request.rootSeed(), request.iteration(), r.task.id(), r.sample, turn);
-                    prompts.add(new Prompt(r.context(), seed));
-                }
-                List<Completion> completions = generator.generate(prompts, request.sampling());
-                for (int i = 0; i < chunk.size(); i++) {
-                    advance(chunk.get(i), completions.get(i));
-                }
+        DecodeSession session =
+                reuse ? generator.openSession(Math.min(maxBatch, all.size()), request.sampling()) : null;
+        if (session == null) {
+            turnByTurn(all, request);
+        } else {
+            try (session) {
+                continuous(all, request, session);
             }
         }
         List<Rollout> out = new ArrayList<>(all.size());
@@ -149,9 +168,57 @@ public final class RolloutWorker {
                     r.logProbs.toArray(),
                     rewards.score(t),
                     r.rerenderMismatches,
-                    r.rowStarts.toArray()));
+                    r.rowStarts.toArray(),
+                    r.prefill));
         }
         return out;
+    }
+
+    /** Every open episode advances one turn, in padded batches of {@code maxBatch}. */
+    private void turnByTurn(List<Running> all, RolloutRequest request) {
+        while (true) {
+            List<Running> open = all.stream().filter(r -> !r.episode.isDone()).toList();
+            if (open.isEmpty()) {
+                return;
+            }
+            for (int from = 0; from < open.size(); from += maxBatch) {
+                List<Running> chunk = open.subList(from, Math.min(open.size(), from + maxBatch));
+                List<Prompt> prompts = new ArrayList<>(chunk.size());
+                for (Running r : chunk) {
+                    prompts.add(prompt(r, request));
+                    r.prefill = r.prefill.plus(new PrefillStats(r.context().length, 0, 0, 0));
+                }
+                List<Completion> completions = generator.generate(prompts, request.sampling());
+                for (int i = 0; i < chunk.size(); i++) {
+                    advance(chunk.get(i), completions.get(i));
+                }
+            }
+        }
+    }
+
+    /** Each episode a sequence of the session: its next turn is submitted as soon as its attempt is verified. */
+    private void continuous(List<Running> all, RolloutRequest request, DecodeSession session) {
+        for (int i = 0; i < all.size(); i++) {
+            session.submit(i, prompt(all.get(i), request));
+        }
+        for (List<DecodeSession.Finished> done = session.next(); !done.isEmpty(); done = session.next()) {
+            for (DecodeSession.Finished f : done) {
+                Running r = all.get((int) f.key());
+                r.prefill = r.prefill.plus(f.prefill());
+                advance(r, f.completion());
+                if (r.episode.isDone()) {
+                    session.release(f.key());
+                } else {
+                    session.submit(f.key(), prompt(r, request));
+                }
+            }
+        }
+    }
+
+    private Prompt prompt(Running r, RolloutRequest request) {
+        int turn = r.episode.turns().size();
+        return new Prompt(
+                r.context(), Seeds.derive(request.rootSeed(), request.iteration(), r.task.id(), r.sample, turn));
     }
 
     private void advance(Running r, Completion sampled) {
