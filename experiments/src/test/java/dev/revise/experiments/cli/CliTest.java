@@ -103,6 +103,29 @@ public class CliTest {
         assertThat(r.get("generated_tokens_per_update").asDouble()).isPositive();
         assertThat(r.get("seconds_per_update").asDouble()).isPositive();
         assertEquals(2, r.get("turns").asInt());
+        assertThat(r.get("kv_reused_fraction").asDouble()).isPositive();
+        Result plain = run(
+                "bench",
+                "--shape",
+                "tiny",
+                "--workload",
+                "rollout",
+                "--turns",
+                "2",
+                "--group",
+                "2",
+                "--tasks",
+                "2",
+                "--reps",
+                "1",
+                "--no-reuse");
+        assertEquals(0, plain.status(), plain.err());
+        JsonNode p = new ObjectMapper().readTree(plain.out());
+        assertEquals(0.0, p.get("kv_reused_fraction").asDouble());
+        assertEquals(false, p.get("reuse").asBoolean());
+        Result refused = run("bench", "--shape", "tiny", "--workload", "decode", "--no-reuse");
+        assertEquals(2, refused.status());
+        assertThat(refused.err()).contains("--no-reuse applies to --workload rollout only");
     }
 
     @Test

@@ -24,14 +24,8 @@ record Collected(List<Task> tasks, List<Rollout> rollouts, double seconds, Map<S
             long rootSeed,
             long step,
             SamplingParams sampling) {
-        List<Task> batch = new ArrayList<>(tasks);
-        Map<String, Integer> seen = new HashMap<>();
-        for (int i = 0; i < tasks; i++) {
-            batch.add(distinct(source.next(), seen));
-        }
-        long started = System.nanoTime();
-        List<Rollout> out = rollouts.collect(new RolloutRequest(batch, groupSize, rootSeed, step, sampling));
-        return new Collected(batch, out, (System.nanoTime() - started) / 1e9, rollouts.lastCollectMetrics());
+        return begin(source, rollouts, tasks, groupSize, rootSeed, step, sampling)
+                .await();
     }
 
     /** As {@link #next}, begun with the weights of now and awaited later ({@code rollout.overlap}). */
