@@ -311,11 +311,11 @@ public final class RayRolloutSource implements RolloutSource {
                 if (actorVersions[i] != version) {
                     if (snapshot == null) {
                         long started = System.nanoTime();
-                        byte[] bytes = learnerPolicy.snapshot();
                         if (version != learnerPolicy.version()) {
                             throw new IllegalStateException("weights of version " + version + " are gone (the"
                                     + " learner is at " + learnerPolicy.version() + ")");
                         }
+                        byte[] bytes = learnerPolicy.snapshot();
                         snapshot = Ray.put(bytes);
                         putVersion = version;
                         putRef = snapshot;
