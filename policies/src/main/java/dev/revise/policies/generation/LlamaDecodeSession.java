@@ -351,7 +351,7 @@ final class LlamaDecodeSession implements DecodeSession {
             NDArray at = step.create(last);
             NDArray lastHidden = JniUtils.indexAdv(
                     (PtNDArray) hidden, new NDIndex("{}, {}", rows, at), (PtNDManager) step); // (B, D)
-            return probabilities(lastHidden, b);
+            return probabilities(lastHidden);
         } finally {
             cache.clearPlacement();
         }
@@ -406,7 +406,7 @@ final class LlamaDecodeSession implements DecodeSession {
                     reach - 1,
                     false,
                     adapter);
-            probs = probabilities(hidden, b);
+            probs = probabilities(hidden);
         } finally {
             cache.clearPlacement();
         }
@@ -419,8 +419,8 @@ final class LlamaDecodeSession implements DecodeSession {
         }
     }
 
-    private float[] probabilities(NDArray hidden, int b) {
-        NDArray logits = model.logits(hidden).reshape(b, vocab);
+    private float[] probabilities(NDArray hidden) {
+        NDArray logits = model.logits(hidden); // (B, V) or (B, 1, V): read flat, row by row
         if (!params.isGreedy() && params.temperature() != 1.0) {
             logits = logits.div((float) params.temperature());
         }

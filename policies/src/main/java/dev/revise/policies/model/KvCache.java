@@ -64,25 +64,26 @@ public final class KvCache {
         return length;
     }
 
-    /** Writes the keys {@code kT (B, K, Dh, T)} and values {@code v (B, K, T, Dh)} at {@code [start, start+T)}. */
-    void write(int layer, int start, int t, NDArray kT, NDArray v) {
+    /**
+     * Writes keys and values of the T new tokens, both {@code (B, T, K, Dh)} as the projection
+     * produced them, at {@code [start, start+T)} (aligned) or at the placed columns. Why this
+     * layout: a placed write's advanced indexing wants exactly it, so decoding writes with no
+     * permute at all; an aligned write permutes to the cache's layouts here.
+     */
+    void write(int layer, int start, int t, NDArray k, NDArray v) {
         if (placedColumns != null) {
             // (B, T, K, Dh) on both sides: advanced indices on two axes put their dims first
             JniUtils.indexAdvPut(
-                    Ops.pt(keysT[layer]),
-                    new NDIndex("{}, :, :, {}", placedSlots, placedColumns),
-                    Ops.pt(Ops.permute(kT, 0, 3, 1, 2)));
+                    Ops.pt(keysT[layer]), new NDIndex("{}, :, :, {}", placedSlots, placedColumns), Ops.pt(k));
             JniUtils.indexAdvPut(
-                    Ops.pt(values[layer]),
-                    new NDIndex("{}, :, {}, :", placedSlots, placedColumns),
-                    Ops.pt(Ops.permute(v, 0, 2, 1, 3)));
+                    Ops.pt(values[layer]), new NDIndex("{}, :, {}, :", placedSlots, placedColumns), Ops.pt(v));
             return;
         }
         if (start + t > capacity) {
             throw new IllegalStateException("KV cache full: " + (start + t) + " > capacity " + capacity);
         }
-        Ops.write(keysT[layer], keyShape, 3, start, t, kT);
-        Ops.write(values[layer], valueShape, 2, start, t, v);
+        Ops.write(keysT[layer], keyShape, 3, start, t, Ops.permute(k, 0, 2, 3, 1));
+        Ops.write(values[layer], valueShape, 2, start, t, Ops.permute(v, 0, 2, 1, 3));
     }
 
     /** Views of the first {@code s} positions: {@code kT (B, K, Dh, s)} and {@code v (B, K, s, Dh)}. */

@@ -291,6 +291,11 @@ public final class LlamaModel implements AutoCloseable {
         if (bias != null && bias.getDataType() != dtype) {
             bias = bias.toType(dtype, false);
         }
+        if (bias != null && t == 1) {
+            // once per forward, not per layer: a (B, 1, 1, S) bias adds to (B, K, G, S) scores as is
+            long[] full = bias.getShape().getShape();
+            bias = Ops.reshape(bias, full.length == 5 ? full[0] : 1, 1, 1, full[full.length - 1]);
+        }
         int dh = config.headDim();
         long s = cache == null ? t : start + t;
         NDArray[] tables = ropeTables(scope, (int) s);
@@ -360,18 +365,26 @@ public final class LlamaModel implements AutoCloseable {
         NDArray q = t == 1
                 ? Ops.reshape(qAndK[0], b, k, g, dh) // (B, K, G*T, Dh): a view when T = 1
                 : Ops.reshape(Ops.permute(Ops.reshape(qAndK[0], b, t, k, g, dh), 0, 2, 3, 1, 4), b, k, g * t, dh);
-        NDArray kT = Ops.permute(qAndK[1], 0, 2, 3, 1); // (B, K, Dh, T)
-        NDArray v = Ops.permute(qkAndV[1], 0, 2, 1, 3); // (B, K, T, Dh)
+        NDArray kT; // (B, K, Dh, S)
+        NDArray v; // (B, K, S, Dh)
         if (cache != null) {
-            cache.write(l, start, (int) t, kT, v);
+            cache.write(l, start, (int) t, qAndK[1], qkAndV[1]);
             kT = cache.keysT(scope, l, (int) s);
             v = cache.values(scope, l, (int) s);
+        } else {
+            kT = Ops.permute(qAndK[1], 0, 2, 3, 1);
+            v = Ops.permute(qkAndV[1], 0, 2, 1, 3);
         }
         // 2. grouped-query attention without repeating K/V: query groups share a K/V head
         NDArray scores = Ops.matmul(q, kT); // (B, K, G*T, S), already scaled via the RoPE tables
-        NDArray probs = bias == null
-                ? scores.softmax(-1)
-                : Ops.reshape(Ops.reshape(scores, b, k, g, t, s).add(bias).softmax(-1), b, k, g * t, s);
+        NDArray probs;
+        if (bias == null) {
+            probs = scores.softmax(-1);
+        } else if (t == 1) {
+            probs = scores.add(bias).softmax(-1); // bias (B, 1, 1, S), see forward(): G*T is G
+        } else {
+            probs = Ops.reshape(Ops.reshape(scores, b, k, g, t, s).add(bias).softmax(-1), b, k, g * t, s);
+        }
         NDArray out = Ops.matmul(probs, v); // (B, K, G*T, Dh)
         NDArray attn = t == 1
                 ? Ops.reshape(out, b, 1, (long) h * dh)
