@@ -37,17 +37,9 @@ public final class NoisyAttempts {
             long a = carried == null ? Long.parseLong(m.group(1)) : carried;
             char op = m.group(2).charAt(0);
             long b = Long.parseLong(m.group(3));
-            long value =
-                    switch (op) {
-                        case '+' -> a + b;
-                        case '-' -> a - b;
-                        default -> a * b;
-                    };
-            if (task.modulus() > 0) {
-                value = Math.floorMod(value, task.modulus());
-            }
+            long value = apply(a, op, b, task.modulus());
             if (rng.nextDouble() < stepError) {
-                value = wrong(value, rng);
+                value = wrongValue(value, task.modulus(), rng);
             }
             sb.append(a).append(op).append(b).append('=').append(value).append(';');
             carried = value;
@@ -55,9 +47,21 @@ public final class NoisyAttempts {
         return sb.append('A').append(carried).toString();
     }
 
-    private long wrong(long value, SplittableRandom rng) {
-        if (task.modulus() > 0) {
-            return (value + 1 + rng.nextInt(task.modulus() - 1)) % task.modulus();
+    /** {@code a op b}, reduced modulo {@code modulus} when it is not 0. */
+    static long apply(long a, char op, long b, int modulus) {
+        long value =
+                switch (op) {
+                    case '+' -> a + b;
+                    case '-' -> a - b;
+                    default -> a * b;
+                };
+        return modulus > 0 ? Math.floorMod(value, modulus) : value;
+    }
+
+    /** A value other than {@code value}: uniform over the other residues, or off by 1..9. */
+    static long wrongValue(long value, int modulus, SplittableRandom rng) {
+        if (modulus > 0) {
+            return (Math.floorMod(value, modulus) + 1 + rng.nextInt(modulus - 1)) % modulus;
         }
         long off = 1 + rng.nextInt(9);
         return rng.nextBoolean() ? value + off : value - off;

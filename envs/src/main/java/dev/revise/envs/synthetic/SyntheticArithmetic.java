@@ -2,11 +2,7 @@ package dev.revise.envs.synthetic;
 
 import dev.revise.rl.Task;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32;
 
@@ -31,7 +27,8 @@ import java.util.zip.CRC32;
  * @param modulus reduce every intermediate result modulo this (>= 2), or 0 for none
  * @param heldOutPercent percentage of the problem space reserved for evaluation (0..50)
  */
-public record SyntheticArithmetic(int steps, int digits, String operators, int modulus, int heldOutPercent) {
+public record SyntheticArithmetic(int steps, int digits, String operators, int modulus, int heldOutPercent)
+        implements TaskFamily {
     public SyntheticArithmetic {
         if (steps < 1 || steps > 32) {
             throw new IllegalArgumentException("synthetic.steps must be in [1, 32], got " + steps);
@@ -96,6 +93,7 @@ public record SyntheticArithmetic(int steps, int digits, String operators, int m
     }
 
     /** Whether {@code question} belongs to the held-out split. */
+    @Override
     public boolean isHeldOut(String question) {
         CRC32 crc = new CRC32();
         crc.update(question.getBytes(StandardCharsets.UTF_8));
@@ -107,23 +105,14 @@ public record SyntheticArithmetic(int steps, int digits, String operators, int m
         return generate(new SplittableRandom(mix(seed, i)));
     }
 
-    /** The first {@code n} distinct held-out problems of the stream seeded with {@code seed}. */
-    public List<Task> heldOutTasks(long seed, int n) {
-        if (heldOutPercent == 0) {
-            throw new IllegalArgumentException("synthetic.held_out_percent is 0: there is no held-out split");
-        }
-        Set<String> seen = new LinkedHashSet<>();
-        List<Task> tasks = new ArrayList<>();
-        for (long i = 0; tasks.size() < n; i++) {
-            if (i > 1000L * n + 100_000) {
-                throw new IllegalArgumentException("the held-out split has fewer than " + n + " distinct problems");
-            }
-            Problem p = problem(seed ^ 0x5DEECE66DL, i);
-            if (isHeldOut(p.question()) && seen.add(p.question())) {
-                tasks.add(p.toTask());
-            }
-        }
-        return tasks;
+    @Override
+    public Task task(long seed, long i) {
+        return problem(seed, i).toTask();
+    }
+
+    @Override
+    public String configSection() {
+        return "task.synthetic";
     }
 
     static long mix(long seed, long i) {

@@ -4,25 +4,25 @@ import dev.revise.rl.Task;
 import dev.revise.rl.TaskSource;
 
 /**
- * An unbounded stream of training problems (held-out ones skipped). Problem i depends only on
- * (seed, i), so the cursor is just the stream position.
+ * An unbounded stream of training problems of a {@link TaskFamily} (held-out ones skipped).
+ * Problem i depends only on (seed, i), so the cursor is just the stream position.
  */
 public final class SyntheticTaskSource implements TaskSource {
-    private final SyntheticArithmetic generator;
+    private final TaskFamily family;
     private final long seed;
     private long index;
 
-    public SyntheticTaskSource(SyntheticArithmetic generator, long seed) {
-        this.generator = generator;
+    public SyntheticTaskSource(TaskFamily family, long seed) {
+        this.family = family;
         this.seed = seed;
     }
 
     @Override
     public Task next() {
         while (true) {
-            SyntheticArithmetic.Problem p = generator.problem(seed, index++);
-            if (!generator.isHeldOut(p.question())) {
-                return p.toTask();
+            Task t = family.task(seed, index++);
+            if (!family.isHeldOut(t.prompt())) {
+                return t;
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.revise.experiments.cli;
 
+import dev.revise.experiments.eval.AttemptIntervention;
 import dev.revise.experiments.eval.SelfCorrectionEval;
 import dev.revise.experiments.train.Checkpoints;
 import dev.revise.rl.metrics.SelfCorrectionMetrics;
@@ -34,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(
             names = "--dataset",
             required = true,
-            description = "synthetic, gsm8k, gsm8k_train_sample, math500, humaneval or a .jsonl file")
+            description = "synthetic, start_search, gsm8k, gsm8k_train_sample, math500, humaneval or a .jsonl file")
     String dataset;
 
     @Option(names = "--turns", defaultValue = "0", description = "attempts K (default: the run's env.turns)")
@@ -63,6 +64,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", description = "directory for eval.json")
     Path out;
 
+    @Option(
+            names = "--intervene",
+            defaultValue = "own",
+            description = "what stands in place of attempt 1 before attempt 2: own (nothing replaced), gold (the"
+                    + " reference solution), corrupt (the policy's own right attempt with one step's result changed;"
+                    + " only those problems are reported), other (its attempt at another problem) (default:"
+                    + " ${DEFAULT-VALUE})")
+    String intervene;
+
     @Override
     public Integer call() throws Exception {
         checkpoint = Checkpoints.resolveArgument(checkpoint, "--checkpoint");
@@ -72,7 +82,16 @@ final class EvalCommand implements Callable<Integer> {
         Path dir = out != null ? out : defaultOut();
         SelfCorrectionEval.Result r = SelfCorrectionEval.run(
                 new SelfCorrectionEval.Request(
-                        checkpoint, dataset, turns, feedback, samples, limit, temperature, seed, sets),
+                        checkpoint,
+                        dataset,
+                        turns,
+                        feedback,
+                        samples,
+                        limit,
+                        temperature,
+                        seed,
+                        sets,
+                        AttemptIntervention.Mode.parse(intervene)),
                 dir);
         PrintWriter o = spec.commandLine().getOut();
         print(o, r.report(), r.extra());
@@ -94,6 +113,12 @@ final class EvalCommand implements Callable<Integer> {
 
     static void print(PrintWriter o, SelfCorrectionMetrics.Report r, Map<String, Object> extra) {
         o.printf("problems %d, episodes %d, turns %d%n", r.problems(), r.trajectories(), r.turns());
+        Object mode = extra.get("intervene");
+        if (mode != null && !"own".equals(mode)) {
+            o.printf(
+                    "attempt 1 replaced: %s (%s episodes kept, %s left out; own Acc@t1 %.3f)%n",
+                    mode, extra.get("intervene_n"), extra.get("intervene_left_out"), extra.get("own_accuracy_t1"));
+        }
         if (r.inference().clustered()) {
             o.printf(
                     "intervals and test over the %d problems (%s), not the episodes%n",
@@ -122,6 +147,13 @@ final class EvalCommand implements Callable<Integer> {
                     (Double) extra.get("m1_at_tK"),
                     r.turns(),
                     (Double) extra.getOrDefault("mK_at_t1", Double.NaN));
+        }
+        if (extra.containsKey("repair_locality")) {
+            Object loc = extra.get("repair_locality");
+            o.printf(
+                    "repair locality %s over %s wrong->right corrections%n",
+                    loc == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", (Double) loc),
+                    extra.get("repair_corrections"));
         }
         o.println("pass@k " + extra.get("pass_at_k"));
     }

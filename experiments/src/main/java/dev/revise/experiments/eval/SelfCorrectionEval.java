@@ -17,6 +17,7 @@ import dev.revise.rl.Trajectory;
 import dev.revise.rl.Turn;
 import dev.revise.rl.metrics.Proportions;
 import dev.revise.rl.metrics.SelfCorrectionMetrics;
+import dev.revise.rl.rollout.AttemptOverride;
 import dev.revise.rl.rollout.Rollout;
 import dev.revise.rl.rollout.RolloutRequest;
 import dev.revise.rl.rollout.RolloutWorker;
@@ -49,7 +50,32 @@ public final class SelfCorrectionEval {
             int limit,
             double temperature,
             long seed,
-            List<String> overrides) {}
+            List<String> overrides,
+            AttemptIntervention.Mode intervene) {
+        /** A plain evaluation (nothing replaced). */
+        public Request(
+                Path checkpoint,
+                String dataset,
+                int turns,
+                String feedback,
+                int samples,
+                int limit,
+                double temperature,
+                long seed,
+                List<String> overrides) {
+            this(
+                    checkpoint,
+                    dataset,
+                    turns,
+                    feedback,
+                    samples,
+                    limit,
+                    temperature,
+                    seed,
+                    overrides,
+                    AttemptIntervention.Mode.OWN);
+        }
+    }
 
     /** The report and the file it was written to. */
     public record Result(SelfCorrectionMetrics.Report report, Map<String, Object> extra, Path file) {}
@@ -68,14 +94,28 @@ public final class SelfCorrectionEval {
                             : AlgorithmSpec.sampling(c, env.maxTokensPerTurn(), java.util.Set.of())
                                     .withTemperature(q.temperature()))
                     .withStopTokenIds(policy.stopTokenIds());
-            // 1. K-turn episodes, `samples` per problem
-            List<Trajectory> episodes = rollouts(
-                    policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling, c.bool("rollout.kv_reuse"));
-            SelfCorrectionMetrics.Report report = SelfCorrectionMetrics.of(episodes, env.turns());
+            boolean kvReuse = c.bool("rollout.kv_reuse");
+            // 1. K-turn episodes, `samples` per problem; with a probe, attempt 1 replaced first
             Map<String, Object> extra = new LinkedHashMap<>();
+            List<Trajectory> episodes;
+            if (q.intervene() == AttemptIntervention.Mode.OWN) {
+                episodes = trajectories(rollouts(
+                        policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling, kvReuse, AttemptOverride.NONE));
+            } else {
+                episodes = InterventionProbe.run(q, policy, taskSetup, env, tasks, sampling, kvReuse, extra);
+            }
+            SelfCorrectionMetrics.Report report = SelfCorrectionMetrics.of(episodes, env.turns());
             extra.put("dataset", q.dataset());
             extra.put("checkpoint", q.checkpoint().toString());
             extra.put("temperature", q.temperature());
+            extra.put("intervene", q.intervene().configName());
+            if (env.turns() > 1 && TaskSetup.isGeneratedFamily(q.dataset())) {
+                Map<String, Task> byId = new LinkedHashMap<>();
+                tasks.forEach(t -> byId.put(t.id(), t));
+                AttemptIntervention.Locality locality = AttemptIntervention.repairLocality(episodes, byId);
+                extra.put("repair_locality", locality.fraction());
+                extra.put("repair_corrections", locality.corrections());
+            }
             // intervals over episodes, or over problems when there are several samples per problem
             extra.put("p1_at_tK", report.anyCorrect());
             extra.put("p1_at_tK_ci", report.anyCorrectCi());
@@ -83,7 +123,7 @@ public final class SelfCorrectionEval {
             extra.put("m1_at_tK_ci", report.majorityOverTurnsCi());
             // 2. the budget-matched parallel baseline: K independent first attempts, majority vote
             if (env.turns() > 1) {
-                List<Trajectory> parallel = rollouts(
+                List<Trajectory> parallel = trajectories(rollouts(
                         policy,
                         taskSetup,
                         env.withTurns(1),
@@ -91,7 +131,8 @@ public final class SelfCorrectionEval {
                         env.turns(),
                         q.seed() ^ 0x9A4A11E1L,
                         sampling,
-                        c.bool("rollout.kv_reuse"));
+                        kvReuse,
+                        AttemptOverride.NONE));
                 double mK = majorityPerProblem(parallel);
                 extra.put("mK_at_t1", mK);
                 // one vote per problem: the problems are the units already, Wilson over them
@@ -131,7 +172,7 @@ public final class SelfCorrectionEval {
         return c;
     }
 
-    private static List<Trajectory> rollouts(
+    static List<Rollout> rollouts(
             LlamaPolicy policy,
             TaskSetup taskSetup,
             EnvironmentConfig env,
@@ -139,11 +180,22 @@ public final class SelfCorrectionEval {
             int samples,
             long seed,
             SamplingParams sampling,
-            boolean kvReuse) {
+            boolean kvReuse,
+            AttemptOverride override) {
         RolloutWorker worker = new RolloutWorker(
-                taskSetup.environment(env), policy.generator(), policy, RewardPresets.finalCorrectness(), 256, kvReuse);
-        List<Trajectory> out = new ArrayList<>();
-        for (Rollout r : worker.run(new RolloutRequest(tasks, samples, seed ^ 0xE7A1L, 0, sampling), 0)) {
+                taskSetup.environment(env),
+                policy.generator(),
+                policy,
+                RewardPresets.finalCorrectness(),
+                256,
+                kvReuse,
+                override);
+        return worker.run(new RolloutRequest(tasks, samples, seed ^ 0xE7A1L, 0, sampling), 0);
+    }
+
+    static List<Trajectory> trajectories(List<Rollout> rollouts) {
+        List<Trajectory> out = new ArrayList<>(rollouts.size());
+        for (Rollout r : rollouts) {
             out.add(r.trajectory());
         }
         return out;

@@ -8,9 +8,12 @@ import dev.revise.envs.code.CodeVerifier;
 import dev.revise.envs.code.PythonSandbox;
 import dev.revise.envs.grading.Gsm8kVerifier;
 import dev.revise.envs.grading.MathVerifier;
+import dev.revise.envs.synthetic.StartSearch;
+import dev.revise.envs.synthetic.StartSearchVerifier;
 import dev.revise.envs.synthetic.SyntheticArithmetic;
 import dev.revise.envs.synthetic.SyntheticTaskSource;
 import dev.revise.envs.synthetic.SyntheticVerifier;
+import dev.revise.envs.synthetic.TaskFamily;
 import dev.revise.envs.tasks.JsonlFormat;
 import dev.revise.envs.tasks.JsonlTasks;
 import dev.revise.envs.tasks.ShuffledTaskSource;
@@ -36,35 +39,64 @@ public final class TaskSetup {
         return config.string("task.dataset");
     }
 
+    /** Whether {@code task.dataset} names a procedurally generated family (synthetic, start_search). */
     public boolean synthetic() {
-        return dataset().equals("synthetic");
+        return isFamily(dataset());
     }
 
+    /** Whether {@code dataset} names a generated family (its tasks have step-structured reference solutions). */
+    public static boolean isGeneratedFamily(String dataset) {
+        return isFamily(dataset);
+    }
+
+    private static boolean isFamily(String dataset) {
+        return dataset.equals("synthetic") || dataset.equals("start_search");
+    }
+
+    /** {@code task.synthetic.*}: the arithmetic chains of the synthetic dataset. */
     public SyntheticArithmetic syntheticTask() {
+        return chain("task.synthetic");
+    }
+
+    /** {@code task.start_search.*}: the chains whose start the start_search dataset hides. */
+    public StartSearch startSearch() {
+        return new StartSearch(chain("task.start_search"));
+    }
+
+    private SyntheticArithmetic chain(String section) {
         return new SyntheticArithmetic(
-                config.integer("task.synthetic.steps", 1, 32),
-                config.integer("task.synthetic.digits", 1, 6),
-                config.string("task.synthetic.operators"),
-                config.integer("task.synthetic.modulus", 0, Integer.MAX_VALUE),
-                config.integer("task.synthetic.held_out_percent", 0, 50));
+                config.integer(section + ".steps", 1, 32),
+                config.integer(section + ".digits", 1, 6),
+                config.string(section + ".operators"),
+                config.integer(section + ".modulus", 0, Integer.MAX_VALUE),
+                config.integer(section + ".held_out_percent", 0, 50));
+    }
+
+    /** The generated family {@code dataset} names. */
+    public TaskFamily family(String dataset) {
+        return switch (dataset) {
+            case "synthetic" -> syntheticTask();
+            case "start_search" -> startSearch();
+            default -> throw new IllegalArgumentException("task.dataset '" + dataset + "' is not a generated family");
+        };
     }
 
     /** The training stream (seeded by the run seed; resumable through its cursor). */
     public TaskSource trainSource() {
         long seed = config.longValue("run.seed");
         if (synthetic()) {
-            return new SyntheticTaskSource(syntheticTask(), seed);
+            return new SyntheticTaskSource(family(dataset()), seed);
         }
         return new ShuffledTaskSource(tasks(dataset()), seed, true);
     }
 
     /**
-     * The first {@code n} problems evaluation uses: held-out synthetic problems, or the first n of
-     * the dataset (a named test split or a file).
+     * The first {@code n} problems evaluation uses: held-out problems of a generated family, or the
+     * first n of the dataset (a named test split or a file).
      */
     public List<Task> evalTasks(String dataset, int n) {
-        if (dataset.equals("synthetic")) {
-            return syntheticTask().heldOutTasks(config.longValue("run.seed"), n);
+        if (isFamily(dataset)) {
+            return family(dataset).heldOutTasks(config.longValue("run.seed"), n);
         }
         List<Task> all = tasks(dataset);
         return all.subList(0, Math.min(n, all.size()));
@@ -79,8 +111,8 @@ public final class TaskSetup {
             case "humaneval" -> CodeTasks.humanEval();
             default -> {
                 if (!dataset.endsWith(".jsonl") && !dataset.endsWith(".jsonl.gz")) {
-                    throw new IllegalArgumentException("task.dataset: expected synthetic, gsm8k, gsm8k_train_sample,"
-                            + " math500, humaneval or a .jsonl file, got '" + dataset + "'");
+                    throw new IllegalArgumentException("task.dataset: expected synthetic, start_search, gsm8k,"
+                            + " gsm8k_train_sample, math500, humaneval or a .jsonl file, got '" + dataset + "'");
                 }
                 Path file = Path.of(dataset);
                 yield switch (config.choice("task.format", "generic", "gsm8k", "math", "humaneval", "mbpp")) {
@@ -102,13 +134,14 @@ public final class TaskSetup {
 
     /** {@code task.verifier}, with {@code auto} chosen from the dataset. */
     public String verifierName() {
-        String v = config.choice("task.verifier", "auto", "synthetic", "gsm8k", "math", "code");
+        String v = config.choice("task.verifier", "auto", "synthetic", "start_search", "gsm8k", "math", "code");
         if (!v.equals("auto")) {
             return v;
         }
         String format = config.choice("task.format", "generic", "gsm8k", "math", "humaneval", "mbpp");
         return switch (dataset()) {
             case "synthetic" -> "synthetic";
+            case "start_search" -> "start_search";
             case "math500" -> "math";
             case "humaneval" -> "code";
             default ->
@@ -123,12 +156,13 @@ public final class TaskSetup {
     public static Verifier verifier(String name) {
         return switch (name) {
             case "synthetic" -> new SyntheticVerifier();
+            case "start_search" -> new StartSearchVerifier();
             case "gsm8k" -> new Gsm8kVerifier();
             case "math" -> new MathVerifier();
             case "code" -> new CodeVerifier(sandbox());
             default ->
                 throw new IllegalArgumentException(
-                        "task.verifier: expected synthetic, gsm8k, math or code, got '" + name + "'");
+                        "task.verifier: expected synthetic, start_search, gsm8k, math or code, got '" + name + "'");
         };
     }
 

@@ -3,7 +3,7 @@ package dev.revise.experiments.train;
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.envs.FeedbackMode;
 import dev.revise.envs.synthetic.NoisyAttempts;
-import dev.revise.envs.synthetic.SyntheticArithmetic;
+import dev.revise.envs.synthetic.StartSearchAttempts;
 import dev.revise.experiments.config.ConfigTree;
 import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.LlamaPolicy;
@@ -14,6 +14,7 @@ import dev.revise.rl.rollout.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 
 /**
  * The supervised data of {@code algorithm: sft} ({@code sft.*}): how each step's batch of {@link
@@ -26,17 +27,29 @@ final class SftBatches {
      * @param noisyAttempts true: {@code sft.data noisy_attempts}; false: {@code solutions}
      * @param batch examples per step
      * @param stepErrors per attempt, the probability that a step's result is wrong (the last repeats)
+     * @param startErrors start_search only (else null): per attempt, the probability that the
+     *     committed start is wrong (the last repeats)
      */
-    record Spec(boolean noisyAttempts, int batch, double[] stepErrors) {
+    record Spec(boolean noisyAttempts, int batch, double[] stepErrors, double[] startErrors) {
         static Spec read(ConfigTree c) {
             boolean noisy = c.choice("sft.data", "noisy_attempts", "solutions").equals("noisy_attempts");
             int batch = c.integer("sft.batch", 1, 1 << 20);
             double[] errors = c.numbers("sft.step_error", 0, 0.999);
+            TaskSetup taskSetup = new TaskSetup(c);
+            boolean startSearch = taskSetup.dataset().equals("start_search");
+            boolean startErrorSet = c.node("sft.start_error") != null;
+            if (startErrorSet && !(noisy && startSearch)) {
+                throw new IllegalArgumentException(
+                        "sft.start_error applies to sft.data noisy_attempts on task.dataset start_search only");
+            }
             if (noisy) {
-                TaskSetup taskSetup = new TaskSetup(c);
                 if (!taskSetup.synthetic()) {
-                    throw new IllegalArgumentException(
-                            "sft.data noisy_attempts needs task.dataset synthetic, got '" + taskSetup.dataset() + "'");
+                    throw new IllegalArgumentException("sft.data noisy_attempts needs task.dataset synthetic or"
+                            + " start_search, got '" + taskSetup.dataset() + "'");
+                }
+                if (startSearch && !startErrorSet) {
+                    throw new IllegalArgumentException("sft.data noisy_attempts on task.dataset start_search needs"
+                            + " sft.start_error (the probability that an attempt's start is wrong, per attempt)");
                 }
                 if (taskSetup.environment().feedback() != FeedbackMode.INTRINSIC
                         || !c.string("policy.chat_format").equals("plain")) {
@@ -45,12 +58,13 @@ final class SftBatches {
                                     + " and policy.chat_format plain");
                 }
             }
-            return new Spec(noisy, batch, errors);
+            double[] startErrors = startErrorSet ? c.numbers("sft.start_error", 0, 0.999) : null;
+            return new Spec(noisy, batch, errors, startErrors);
         }
     }
 
     /**
-     * SFT batches. {@code noisy_attempts} (synthetic task, intrinsic plain-text episodes): the
+     * SFT batches. {@code noisy_attempts} (a generated family, intrinsic plain-text episodes): the
      * prompt, then K independent noisy attempts each ending in end-of-sequence, separated by the
      * instruction, exactly as the rollout worker lays out an episode; attempts are the targets.
      * {@code solutions}: the prompt and the task's reference {@code solution}. The batch of step s
@@ -64,13 +78,18 @@ final class SftBatches {
         if (eos < 0) {
             throw new IllegalArgumentException("policy: SFT needs an end-of-sequence token in the tokenizer");
         }
-        NoisyAttempts[] noisy;
+        List<BiFunction<String, SplittableRandom, String>> noisy;
         if (spec.noisyAttempts()) {
-            SyntheticArithmetic task = taskSetup.syntheticTask();
+            noisy = new ArrayList<>();
             double[] errors = spec.stepErrors();
-            noisy = new NoisyAttempts[env.turns()];
-            for (int k = 0; k < noisy.length; k++) {
-                noisy[k] = new NoisyAttempts(task, errors[Math.min(k, errors.length - 1)]);
+            for (int k = 0; k < env.turns(); k++) {
+                double stepError = errors[Math.min(k, errors.length - 1)];
+                if (spec.startErrors() != null) {
+                    double startError = spec.startErrors()[Math.min(k, spec.startErrors().length - 1)];
+                    noisy.add(new StartSearchAttempts(taskSetup.startSearch(), startError, stepError)::attempt);
+                } else {
+                    noisy.add(new NoisyAttempts(taskSetup.syntheticTask(), stepError)::attempt);
+                }
             }
         } else {
             noisy = null;
@@ -87,7 +106,12 @@ final class SftBatches {
     }
 
     private static SftExample episode(
-            Task t, EnvironmentConfig env, NoisyAttempts[] noisy, LlamaPolicy policy, int eos, SplittableRandom rng) {
+            Task t,
+            EnvironmentConfig env,
+            List<BiFunction<String, SplittableRandom, String>> noisy,
+            LlamaPolicy policy,
+            int eos,
+            SplittableRandom rng) {
         List<Integer> tokens = new ArrayList<>();
         List<Boolean> target = new ArrayList<>();
         append(tokens, target, policy.tokenizer().encode(env.promptTemplate().replace("{prompt}", t.prompt())), false);
@@ -95,7 +119,7 @@ final class SftBatches {
             if (k > 0) {
                 append(tokens, target, policy.tokenizer().encode(env.instruction()), false);
             }
-            append(tokens, target, policy.tokenizer().encode(noisy[k].attempt(t.require("solution"), rng)), true);
+            append(tokens, target, policy.tokenizer().encode(noisy.get(k).apply(t.require("solution"), rng)), true);
             append(tokens, target, new int[] {eos}, true);
         }
         return toExample(tokens, target);

@@ -97,7 +97,7 @@ public final class TrainingRun {
             facts.add("dataset " + tasks.dataset() + ": "
                     + tasks.tasks(tasks.dataset()).size() + " tasks");
         } else {
-            tasks.syntheticTask();
+            tasks.family(tasks.dataset());
         }
         facts.add("env " + env.turns() + " turns, feedback " + env.feedback().configName());
         c.choice("rollout.backend", "ray", "local");

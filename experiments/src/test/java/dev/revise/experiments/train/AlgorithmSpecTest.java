@@ -142,6 +142,21 @@ class AlgorithmSpecTest {
         assertThat(refused(config(AlgorithmSpec.Name.SFT, "rewards={correct: {type: correctness}}"))
                         .getMessage())
                 .contains("rewards");
+        // start_search's noisy attempts need their start error, and only they read it
+        assertThat(refused(config(AlgorithmSpec.Name.SFT, "task.dataset=start_search"))
+                        .getMessage())
+                .contains("sft.start_error");
+        TrainingRun.validate(config(AlgorithmSpec.Name.SFT, "task.dataset=start_search", "sft.start_error=[0.3]"));
+        assertThat(refused(config(AlgorithmSpec.Name.SFT, "sft.start_error=[0.3]"))
+                        .getMessage())
+                .contains("sft.start_error", "start_search");
+        assertThat(refused(config(
+                                AlgorithmSpec.Name.SFT,
+                                "task.dataset=start_search",
+                                "sft.start_error=[0.3]",
+                                "task.start_search.steps=0"))
+                        .getMessage())
+                .contains("task.start_search.steps");
     }
 
     @Test

@@ -56,6 +56,7 @@ public final class RolloutWorker {
     private final RewardFunction rewards;
     private final int maxBatch;
     private final boolean reuse;
+    private final AttemptOverride override;
 
     /**
      * @param maxBatch the largest number of sequences sampled in one generator call (bounds the KV
@@ -82,6 +83,18 @@ public final class RolloutWorker {
             RewardFunction rewards,
             int maxBatch,
             boolean reuse) {
+        this(environment, generator, codec, rewards, maxBatch, reuse, AttemptOverride.NONE);
+    }
+
+    /** @param override what replaces sampled attempts (evaluation's probes); {@link AttemptOverride#NONE} */
+    public RolloutWorker(
+            Environment environment,
+            Generator generator,
+            ConversationCodec codec,
+            RewardFunction rewards,
+            int maxBatch,
+            boolean reuse,
+            AttemptOverride override) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
         }
@@ -91,6 +104,7 @@ public final class RolloutWorker {
         this.rewards = rewards;
         this.maxBatch = maxBatch;
         this.reuse = reuse;
+        this.override = override;
     }
 
     /** Stands for an attempt's content while finding the text a template renders after it. */
@@ -222,8 +236,8 @@ public final class RolloutWorker {
     }
 
     private void advance(Running r, Completion sampled) {
-        Completion c = fitted(sampled, environment.maxCharsPerTurn());
         int turn = r.episode.turns().size();
+        Completion c = fitted(override.apply(r.task, r.sample, turn, sampled), environment.maxCharsPerTurn());
         r.episode.respond(c);
         r.appendAttempt(c, turn);
         if (r.episode.isDone()) {
