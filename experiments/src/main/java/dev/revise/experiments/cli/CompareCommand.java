@@ -25,6 +25,12 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--out", description = "report directory (default: <first dir>/report)")
     Path out;
 
+    @Option(
+            names = "--baseline",
+            description = "the single-turn variant of the compute-matched comparisons (default: the only variant"
+                    + " trained with env.turns 1, if there is one)")
+    String baseline;
+
     @Override
     public Integer call() throws Exception {
         List<RunData> runs = new ArrayList<>();
@@ -34,7 +40,11 @@ final class CompareCommand implements Callable<Integer> {
             }
             runs.addAll(RunData.discover(d));
         }
-        Path html = ComparisonReport.write(runs, out != null ? out : dirs.get(0).resolve("report"));
+        Path html = ComparisonReport.write(runs, out != null ? out : dirs.get(0).resolve("report"), baseline);
+        String sections = ComparisonReport.sections(runs, baseline);
+        if (!sections.isBlank()) {
+            spec.commandLine().getOut().println(sections.strip());
+        }
         spec.commandLine().getOut().println(html);
         spec.commandLine().getOut().flush();
         return 0;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code revise eval}: self-correction metrics of a checkpoint. Prints a table and writes
  * eval.json; the last stdout line is that file's path. By default the file goes to
- * {@code <run>/eval/<checkpoint>-<dataset>/} for a checkpoint inside a run directory (never inside
+ * {@code <run>/eval/<checkpoint>-<dataset>[-t<K>][-<mode>]/} for a checkpoint inside a run directory (never inside
  * the checkpoint, which keep-last may delete), else next to the checkpoint directory.
  */
 @Command(name = "eval", description = "Self-correction metrics of a checkpoint on a dataset; writes eval.json.")
@@ -102,8 +102,11 @@ final class EvalCommand implements Callable<Integer> {
 
     private Path defaultOut() {
         Path abs = checkpoint.toAbsolutePath().normalize();
+        // --turns and a probe get a directory of their own, so K=2, K=4 and each mode sit side by side
         String tag = abs.getFileName() + "-"
-                + Path.of(dataset).getFileName().toString().replaceAll("\\.jsonl(\\.gz)?$", "");
+                + Path.of(dataset).getFileName().toString().replaceAll("\\.jsonl(\\.gz)?$", "")
+                + (turns > 0 ? "-t" + turns : "")
+                + (AttemptIntervention.Mode.parse(intervene) == AttemptIntervention.Mode.OWN ? "" : "-" + intervene);
         Path parent = abs.getParent();
         if (parent != null && parent.getFileName().toString().equals("checkpoints") && parent.getParent() != null) {
             return parent.getParent().resolve("eval").resolve(tag);

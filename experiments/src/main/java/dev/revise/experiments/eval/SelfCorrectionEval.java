@@ -133,10 +133,12 @@ public final class SelfCorrectionEval {
                         sampling,
                         kvReuse,
                         AttemptOverride.NONE));
-                double mK = majorityPerProblem(parallel);
+                Map<String, int[]> perProblem = parallelPerProblem(parallel);
+                double mK = perProblem.values().stream().mapToInt(v -> v[0]).sum() / (double) tasks.size();
                 extra.put("mK_at_t1", mK);
                 // one vote per problem: the problems are the units already, Wilson over them
                 extra.put("mK_at_t1_ci", Proportions.wilson(Math.round(mK * tasks.size()), tasks.size()));
+                extra.put("per_problem", perProblemJson(perProblem));
             }
             // 3. pass@k of the first and the last attempt over the samples of each problem
             extra.put("pass_at_k", passAtK(episodes, q.samples(), env.turns()));
@@ -203,6 +205,30 @@ public final class SelfCorrectionEval {
 
     /** Fraction of problems whose most frequent extracted answer over their samples is a correct one. */
     static double majorityPerProblem(List<Trajectory> singleTurn) {
+        Map<String, int[]> perProblem = parallelPerProblem(singleTurn);
+        return perProblem.isEmpty()
+                ? 0
+                : perProblem.values().stream().mapToInt(v -> v[0]).sum() / (double) perProblem.size();
+    }
+
+    /** eval.json's {@code per_problem}: task ids, and per problem mK@t1 and pass@K of the parallel attempts. */
+    private static Map<String, Object> perProblemJson(Map<String, int[]> perProblem) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("task_ids", new ArrayList<>(perProblem.keySet()));
+        m.put("mK_at_t1", perProblem.values().stream().map(v -> v[0]).toList());
+        m.put("pass_at_K_t1", perProblem.values().stream().map(v -> v[1]).toList());
+        return m;
+    }
+
+    /**
+     * Per problem of K independent first attempts, in task order: {majority vote right (the most
+     * frequent extracted answer, the first seen on a tie, is correct), any attempt right}.
+     */
+    static Map<String, int[]> parallelPerProblem(List<Trajectory> singleTurn) {
+        Map<String, Boolean> any = new LinkedHashMap<>();
+        for (Trajectory t : singleTurn) {
+            any.merge(t.taskId(), t.turn(0).verdict().correct(), Boolean::logicalOr);
+        }
         Map<String, Map<String, int[]>> byTask = new LinkedHashMap<>();
         for (Trajectory t : singleTurn) {
             Turn turn = t.turn(0);
@@ -216,17 +242,17 @@ public final class SelfCorrectionEval {
             counts[0]++;
             counts[1] |= turn.verdict().correct() ? 1 : 0;
         }
-        double right = 0;
-        for (Map<String, int[]> answers : byTask.values()) {
+        Map<String, int[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, int[]>> e : byTask.entrySet()) {
             int[] best = null;
-            for (int[] v : answers.values()) {
+            for (int[] v : e.getValue().values()) {
                 if (best == null || v[0] > best[0]) {
                     best = v;
                 }
             }
-            right += best != null && best[1] == 1 ? 1 : 0;
+            out.put(e.getKey(), new int[] {best != null && best[1] == 1 ? 1 : 0, any.get(e.getKey()) ? 1 : 0});
         }
-        return byTask.isEmpty() ? 0 : right / byTask.size();
+        return out;
     }
 
     /** pass@k for k = 1 and k = samples, of the first and the last attempt: {"t1": {"1": .., "n": ..}, ...}. */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -38,8 +39,20 @@ public final class ComparisonReport {
 
     /** Writes the report into {@code out}; returns the report.html path. */
     public static Path write(List<RunData> runs, Path out) throws IOException {
+        return write(runs, out, null);
+    }
+
+    /**
+     * Writes the report, with the compute-matched comparisons against {@code baseline} (null: the
+     * only variant trained with one attempt, if there is one) and the probe view where the runs
+     * have probe evaluations; returns the report.html path.
+     */
+    public static Path write(List<RunData> runs, Path out, String baseline) throws IOException {
         Files.createDirectories(out);
         Map<String, List<RunData>> byVariant = RunData.byVariant(runs);
+        Optional<MatchedComparison.Table> matched =
+                MatchedComparison.baseline(byVariant, baseline).map(b -> MatchedComparison.of(byVariant, b));
+        ProbeView.View probe = ProbeView.of(byVariant);
         List<String> images = new ArrayList<>();
         for (String metric : List.of("eval/acc_t1", "eval/acc_t2", "eval/delta", "batch/acc_t2")) {
             if (runs.stream().anyMatch(r -> r.curves().containsKey(metric))) {
@@ -54,10 +67,77 @@ public final class ComparisonReport {
             save(transitions(byVariant), out.resolve("transitions"));
             images.add("transitions");
         }
+        if (!probe.isEmpty() && !probe.dependence().isEmpty()) {
+            save(dependence(probe), out.resolve("probe"));
+            images.add("probe");
+        }
         Path html = out.resolve("report.html");
-        Files.writeString(html, Html.page(byVariant, images));
-        Files.writeString(out.resolve("summary.md"), Markdown.summary(byVariant));
+        Files.writeString(html, Html.page(byVariant, images, matched, probe));
+        Files.writeString(out.resolve("summary.md"), Markdown.summary(byVariant) + sections(matched, probe));
         return html;
+    }
+
+    /** The matched-comparison and probe sections as Markdown (also what {@code compare} prints). */
+    public static String sections(List<RunData> runs, String baseline) {
+        Map<String, List<RunData>> byVariant = RunData.byVariant(runs);
+        return sections(
+                MatchedComparison.baseline(byVariant, baseline).map(b -> MatchedComparison.of(byVariant, b)),
+                ProbeView.of(byVariant));
+    }
+
+    private static String sections(Optional<MatchedComparison.Table> matched, ProbeView.View probe) {
+        StringBuilder sb = new StringBuilder();
+        matched.ifPresent(t -> {
+            sb.append("\n").append(MatchedComparison.heading(t)).append("\n\n");
+            sb.append(Markdown.table(MatchedComparison.cells(t)));
+            t.missing().forEach(m -> sb.append("\n- not compared: ").append(m));
+            sb.append(t.missing().isEmpty() ? "" : "\n");
+        });
+        if (!probe.isEmpty()) {
+            sb.append("\n").append(ProbeView.HEADING).append("\n\n");
+            sb.append(Markdown.table(ProbeView.cellTable(probe)));
+            if (!probe.dependence().isEmpty()) {
+                sb.append('\n').append(Markdown.table(ProbeView.dependenceTable(probe)));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The probe's two contrasts per variant across checkpoints. */
+    static XYChart dependence(ProbeView.View probe) {
+        XYChart c = new XYChartBuilder()
+                .width(1100)
+                .height(520)
+                .title("does attempt 2 read attempt 1? (Acc@t2 difference between probes)")
+                .xAxisTitle("checkpoint (update)")
+                .yAxisTitle("Acc@t2 difference")
+                .build();
+        style(c);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        c.getStyler().setYAxisDecimalPattern("0.00");
+        Map<String, List<ProbeView.Dependence>> series = new java.util.LinkedHashMap<>();
+        for (ProbeView.Dependence d : probe.dependence()) {
+            series.computeIfAbsent(d.variant() + ": " + d.contrast(), k -> new ArrayList<>())
+                    .add(d);
+        }
+        int colour = 0;
+        for (Map.Entry<String, List<ProbeView.Dependence>> e : series.entrySet()) {
+            double[] x = e.getValue().stream()
+                    .mapToDouble(ProbeView.Dependence::step)
+                    .toArray();
+            double[] y = e.getValue().stream()
+                    .mapToDouble(ProbeView.Dependence::diff)
+                    .toArray();
+            XYSeries s = c.addSeries(e.getKey(), x, y);
+            s.setLineColor(PALETTE[colour % PALETTE.length]);
+            s.setMarkerColor(PALETTE[colour++ % PALETTE.length]);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            if (e.getKey().endsWith("corrupt")) {
+                s.setLineStyle(new BasicStroke(
+                        2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            }
+        }
+        return c;
     }
 
     static XYChart curve(Map<String, List<RunData>> byVariant, String metric) {

@@ -77,12 +77,13 @@ public final class EvalJson {
     }
 
     /**
-     * Per-episode outcomes in task order (correct at each turn; a stopped episode keeps its last
-     * verdict), so two runs evaluated on the same problems can be compared problem by problem.
+     * Per-episode outcomes in task order (correct at each turn, a stopped episode keeping its last
+     * verdict; whether the majority answer over its turns is correct, m1@tK), so two runs evaluated on the same problems can be compared problem by problem.
      */
     public static Map<String, Object> perEpisode(List<Trajectory> episodes) {
         List<String> ids = new ArrayList<>();
         List<int[]> correct = new ArrayList<>();
+        List<Integer> majority = new ArrayList<>();
         int turns = episodes.stream().mapToInt(Trajectory::size).max().orElse(0);
         for (Trajectory t : episodes) {
             ids.add(t.taskId());
@@ -91,10 +92,12 @@ public final class EvalJson {
                 c[k] = t.turn(Math.min(k, t.size() - 1)).verdict().correct() ? 1 : 0;
             }
             correct.add(c);
+            majority.add(SelfCorrectionMetrics.majorityCorrect(t) ? 1 : 0);
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("task_ids", ids);
         m.put("correct", correct);
+        m.put("m1_at_tK", majority);
         return Map.of("per_episode", m);
     }
 

@@ -9,6 +9,14 @@ final class Html {
     private Html() {}
 
     static String page(Map<String, List<RunData>> byVariant, List<String> images) {
+        return page(byVariant, images, java.util.Optional.empty(), new ProbeView.View(List.of(), List.of()));
+    }
+
+    static String page(
+            Map<String, List<RunData>> byVariant,
+            List<String> images,
+            java.util.Optional<MatchedComparison.Table> matched,
+            ProbeView.View probe) {
         StringBuilder sb = new StringBuilder();
         sb.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>revise comparison</title><style>")
                 .append("body{font-family:sans-serif;margin:2em;max-width:1100px}")
@@ -75,6 +83,23 @@ final class Html {
                 sb.append("</table>");
             }
         }
+        matched.ifPresent(t -> {
+            sb.append("<h2>Compute-matched comparisons</h2><p>")
+                    .append(esc(MatchedComparison.heading(t)))
+                    .append(".</p>")
+                    .append(table(MatchedComparison.cells(t)));
+            t.missing()
+                    .forEach(m -> sb.append("<p>Not compared: ").append(esc(m)).append("</p>"));
+        });
+        if (!probe.isEmpty()) {
+            sb.append("<h2>Counterfactual probe</h2><p>")
+                    .append(esc(ProbeView.HEADING))
+                    .append(".</p>")
+                    .append(table(ProbeView.cellTable(probe)));
+            if (!probe.dependence().isEmpty()) {
+                sb.append(table(ProbeView.dependenceTable(probe)));
+            }
+        }
         sb.append("<h2>Plots</h2>");
         for (String img : images) {
             sb.append("<p><img src=\"")
@@ -111,7 +136,7 @@ final class Html {
                         + " better (one sample per problem).";
     }
 
-    private static String cell(VariantStatistics.Summary s) {
+    static String cell(VariantStatistics.Summary s) {
         return s.n() < 2
                 ? String.format(Locale.ROOT, "%.3f", s.mean())
                 : String.format(Locale.ROOT, "%.3f (%.3f..%.3f)", s.mean(), s.lo(), s.hi());
@@ -132,6 +157,26 @@ final class Html {
     private static String sig(double p) {
         String v = p(p);
         return p < 0.05 ? "<td class=\"sig\">" + v + "</td>" : "<td>" + v + "</td>";
+    }
+
+    /** A table of text cells, the first row its header. */
+    static String table(List<List<String>> cells) {
+        StringBuilder sb = new StringBuilder("<table>");
+        for (int i = 0; i < cells.size(); i++) {
+            String tag = i == 0 ? "th" : "td";
+            sb.append("<tr>");
+            for (String c : cells.get(i)) {
+                sb.append('<')
+                        .append(tag)
+                        .append('>')
+                        .append(esc(c))
+                        .append("</")
+                        .append(tag)
+                        .append('>');
+            }
+            sb.append("</tr>");
+        }
+        return sb.append("</table>").toString();
     }
 
     private static String esc(String s) {

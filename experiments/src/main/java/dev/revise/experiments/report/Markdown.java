@@ -60,4 +60,21 @@ final class Markdown {
         }
         return sb.toString();
     }
+
+    /** A table of text cells as Markdown, the first row its header. */
+    static String table(List<List<String>> cells) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < cells.size(); i++) {
+            sb.append('|');
+            cells.get(i)
+                    .forEach(c -> sb.append(' ').append(c.replace("|", "\\|")).append(" |"));
+            sb.append('\n');
+            if (i == 0) {
+                sb.append('|');
+                cells.get(0).forEach(c -> sb.append("---|"));
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
+    }
 }

@@ -20,6 +20,9 @@ import java.util.stream.Stream;
  * @param curves metric name to (step, value) points
  * @param finalEval the last eval.json
  * @param correct per episode, correct at each turn (same task order in every run of a sweep)
+ * @param trainedTurns the run's {@code env.turns} (config.resolved.yaml; else its last evaluation's)
+ * @param evals every evaluation of the run ({@code eval/<name>/eval.json}: the training's periodic
+ *     ones and those of {@code revise eval}, e.g. at other turns or under a probe), by name
  */
 public record RunData(
         String variant,
@@ -28,9 +31,36 @@ public record RunData(
         Map<String, List<double[]>> curves,
         JsonNode finalEval,
         List<String> taskIds,
-        List<int[]> correct) {
+        List<int[]> correct,
+        int trainedTurns,
+        List<EvalFile> evals) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * One eval.json of a run.
+     *
+     * @param name its directory under {@code eval/}
+     * @param step the checkpoint it evaluated (the name's {@code step-N} prefix; -1 if none)
+     */
+    public record EvalFile(String name, long step, JsonNode json) {
+        /** Attempts per episode. */
+        public int turns() {
+            return json.path("turns").asInt();
+        }
+
+        /** The probe's mode; "own" for a plain evaluation (and files written before the probe existed). */
+        public String intervene() {
+            return json.path("intervene").asText("own");
+        }
+
+        /** Per episode (in file order) its task id; empty without per_episode. */
+        public List<String> taskIds() {
+            List<String> ids = new ArrayList<>();
+            json.path("per_episode").path("task_ids").forEach(t -> ids.add(t.asText()));
+            return ids;
+        }
+    }
 
     public double accuracy(int turn) {
         return finalEval.get("accuracy").get(turn).asDouble();
@@ -46,6 +76,21 @@ public record RunData(
 
     public double metric(String field) {
         return finalEval.get(field).asDouble();
+    }
+
+    /**
+     * Tokens generated in training up to and including {@code step}: the sum of {@code
+     * batch/generated_tokens} (0 for a run that samples nothing, e.g. SFT; a step logged twice, as
+     * after a resume, counts once).
+     */
+    public double generatedTokens(long step) {
+        Map<Double, Double> perStep = new TreeMap<>();
+        for (double[] p : curves.getOrDefault("batch/generated_tokens", List.of())) {
+            if (p[0] <= step) {
+                perStep.put(p[0], p[1]);
+            }
+        }
+        return perStep.values().stream().mapToDouble(Double::doubleValue).sum();
     }
 
     /** Whether the final evaluation has several episodes of some problem (eval.samples > 1). */
@@ -108,7 +153,42 @@ public record RunData(
                 correct.add(c);
             }
         }
-        return new RunData(variant, seed, dir, curves, eval, ids, correct);
+        int trainedTurns = eval.path("turns").asInt();
+        Path resolved = dir.resolve("config.resolved.yaml");
+        if (Files.isRegularFile(resolved)) {
+            JsonNode turns = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                    .readTree(resolved.toFile())
+                    .path("env")
+                    .path("turns");
+            trainedTurns = turns.isInt() ? turns.asInt() : trainedTurns;
+        }
+        return new RunData(variant, seed, dir, curves, eval, ids, correct, trainedTurns, evals(evalDir));
+    }
+
+    private static List<EvalFile> evals(Path evalDir) throws IOException {
+        List<EvalFile> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(evalDir)) {
+            for (Path d : s.sorted().toList()) {
+                Path f = d.resolve("eval.json");
+                if (!Files.isRegularFile(f)) {
+                    continue;
+                }
+                JsonNode n;
+                try {
+                    n = JSON.readTree(f.toFile());
+                } catch (IOException e) {
+                    throw new IllegalArgumentException(f + ": not valid JSON", e);
+                }
+                if (!n.path("accuracy").isArray() || !n.path("turns").isInt()) {
+                    throw new IllegalArgumentException(f + ": not an eval.json (no accuracy or turns)");
+                }
+                String name = d.getFileName().toString();
+                java.util.regex.Matcher m =
+                        java.util.regex.Pattern.compile("^step-(\\d+)").matcher(name);
+                out.add(new EvalFile(name, m.find() ? Long.parseLong(m.group(1)) : -1, n));
+            }
+        }
+        return out;
     }
 
     /** The runs of a sweep directory (sweep.json) or a single run directory. */

@@ -54,7 +54,7 @@ class EvalCommandTest {
         assertEquals(0, r.status(), r.err());
         List<String> lines = r.out().strip().lines().toList();
         Path file = Path.of(lines.get(lines.size() - 1));
-        assertEquals(dir.resolve("run/eval/step-000002-synthetic/eval.json"), file);
+        assertEquals(dir.resolve("run/eval/step-000002-synthetic-t3/eval.json"), file);
         JsonNode e = new ObjectMapper().readTree(file.toFile());
         assertEquals(3, e.get("turns").asInt());
         assertEquals(6, e.get("n_problems").asInt());

@@ -46,6 +46,7 @@ final class BatchStats {
             stats.put(MetricNames.KV_REUSED_FRACTION, (double) (prefill.reused() + prefill.shared()) / prefill.total());
             stats.put(MetricNames.KV_FALLBACK_TURNS, (double) prefill.fallbacks());
         }
+        stats.put(MetricNames.GENERATED_TOKENS, (double) generated);
         stats.put(MetricNames.ROLLOUT_TOKENS_PER_S, rolloutSeconds > 0 ? generated / rolloutSeconds : 0);
         return stats;
     }

@@ -34,6 +34,9 @@ public final class MetricNames {
     public static final String RESPONSE_LENGTH = "batch/response_tokens_mean";
     public static final String SEQUENCE_LENGTH = "batch/sequence_tokens_mean";
     public static final String LEARNER_TOKENS_PER_S = "perf/learner_tokens_per_s";
+    /** Tokens the policy generated for the update's batch, over all turns (compute-matched reports sum it). */
+    public static final String GENERATED_TOKENS = "batch/generated_tokens";
+
     public static final String ROLLOUT_TOKENS_PER_S = "perf/rollout_tokens_per_s";
     /**
      * Of the context tokens of every turn, the fraction whose keys and values were not computed by

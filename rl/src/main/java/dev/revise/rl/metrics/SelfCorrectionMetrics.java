@@ -274,7 +274,7 @@ public final class SelfCorrectionMetrics {
     }
 
     /** Whether the most frequent extracted answer (ties: the earliest) belongs to a correct attempt. */
-    static boolean majorityCorrect(Trajectory t) {
+    public static boolean majorityCorrect(Trajectory t) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         Map<String, Boolean> right = new HashMap<>();
         for (Turn turn : t.turns()) {
