@@ -20,11 +20,16 @@ import java.util.zip.CRC32;
  * them costs nothing in this attempt but misleads the next. Any start whose chain reaches the
  * result is right (with {@code *} in the alphabet there can be several).
  *
- * <p>Knobs as {@link SyntheticArithmetic} (the chain's), under {@code task.start_search}.
+ * <p>Knobs as {@link SyntheticArithmetic} (the chain's), under {@code task.start_search}, and
+ * {@code result}: null for the chain's own (random) result, or a fixed one. With a fixed result
+ * (the default 0), an attempt's check chain ends at r1 and the right start is s1 + (result - r1):
+ * with result 0 a single operation on two numbers attempt 1 wrote, where producing a start means
+ * summing the whole chain at once.
  *
  * @param chain the hidden chain's generator
+ * @param result the chains' result (null: each chain's own)
  */
-public record StartSearch(SyntheticArithmetic chain) implements TaskFamily {
+public record StartSearch(SyntheticArithmetic chain, Integer result) implements TaskFamily {
     /** Metadata key of the modulus the verifier evaluates with ("0": exact integers). */
     public static final String MODULUS = "modulus";
 
@@ -32,6 +37,23 @@ public record StartSearch(SyntheticArithmetic chain) implements TaskFamily {
         if (chain == null) {
             throw new IllegalArgumentException("task.start_search: no chain");
         }
+        if (result != null) {
+            // shifting the start shifts every value of a +/- chain alike: any target is reached from one start
+            if (chain.modulus() <= 0 || !chain.operators().matches("[+-]+")) {
+                throw new IllegalArgumentException("task.start_search.result: a fixed result needs operators of"
+                        + " + and - only and a modulus > 0 (got operators '" + chain.operators() + "', modulus "
+                        + chain.modulus() + ")");
+            }
+            if (result < 0 || result >= chain.modulus()) {
+                throw new IllegalArgumentException("task.start_search.result: expected 0.." + (chain.modulus() - 1)
+                        + " (below the modulus), got " + result);
+            }
+        }
+    }
+
+    /** Chains ending where they happen to (a random result). */
+    public StartSearch(SyntheticArithmetic chain) {
+        this(chain, null);
     }
 
     public StartSearch(int steps, int digits, String operators, int modulus, int heldOutPercent) {
@@ -60,7 +82,34 @@ public record StartSearch(SyntheticArithmetic chain) implements TaskFamily {
         String start = q.substring(1, opsFrom);
         String ops = q.substring(opsFrom, q.length() - 1);
         String steps = p.solution().substring(0, p.solution().lastIndexOf(';')); // drop ;A<result>
-        return new Problem("Q" + ops + "=" + p.answer() + ":", "A" + start + ";" + steps, start, chain.modulus());
+        if (result == null) {
+            return new Problem("Q" + ops + "=" + p.answer() + ":", "A" + start + ";" + steps, start, chain.modulus());
+        }
+        long shifted = Math.floorMod(Long.parseLong(start) + result - Long.parseLong(p.answer()), chain.modulus());
+        return new Problem(
+                "Q" + ops + "=" + result + ":",
+                "A" + shifted + ";" + evaluate(shifted, ops),
+                Long.toString(shifted),
+                chain.modulus());
+    }
+
+    /** The steps of the chain {@code ops} ({@code +5-7}) from {@code value}, modulo the chain's modulus. */
+    private String evaluate(long value, String ops) {
+        StringBuilder out = new StringBuilder();
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("([+-])(\\d+)").matcher(ops);
+        while (m.find()) {
+            long b = Long.parseLong(m.group(2));
+            long next = Math.floorMod(m.group(1).equals("+") ? value + b : value - b, chain.modulus());
+            out.append(out.isEmpty() ? "" : ";")
+                    .append(value)
+                    .append(m.group(1))
+                    .append(b)
+                    .append('=')
+                    .append(next);
+            value = next;
+        }
+        return out.toString();
     }
 
     /** The problem of the stream seeded with {@code seed} at {@code i}. */

@@ -51,6 +51,35 @@ class StartSearchTest {
     }
 
     @Test
+    void aFixedResultShiftsTheStartOfTheSameOperations() {
+        StartSearch zero = new StartSearch(family.chain(), 0);
+        StartSearch.Problem random = family.problem(0, 1);
+        StartSearch.Problem p = zero.problem(0, 1);
+        // the same operations, the start moved so that the chain ends at 0
+        assertEquals(random.question().replaceFirst("=\\d:$", ""), p.question().replaceFirst("=\\d:$", ""));
+        assertThat(p.question()).endsWith("=0:");
+        assertThat(p.solution()).matches("A\\d(;\\d[+-]\\d=\\d){3};\\d[+-]\\d=0");
+        assertEquals(p.solution().substring(1, 2), p.answer());
+        // golden, fixed forever (the shipped start-search base was trained on this stream)
+        assertEquals("Q-8-3+7+9=0:", p.question());
+        assertEquals("A5;5-8=7;7-3=4;4+7=1;1+9=0", p.solution());
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int i = 0; i < 200; i++) {
+            Task t = zero.generate(rng).toTask();
+            assertThat(t.prompt()).endsWith("=0:");
+            assertTrue(verifier.verify(t, t.require("solution")).correct(), t.prompt());
+        }
+        assertThat(assertThrows(
+                                IllegalArgumentException.class,
+                                () -> new StartSearch(new SyntheticArithmetic(4, 1, "+*", 10, 10), 0))
+                        .getMessage())
+                .contains("task.start_search.result", "'+*'");
+        assertThat(assertThrows(IllegalArgumentException.class, () -> new StartSearch(family.chain(), 10))
+                        .getMessage())
+                .contains("task.start_search.result", "0..9");
+    }
+
+    @Test
     void referenceAttemptsAreRightAndEveryOtherStartIsWrongForAdditiveChains() {
         SplittableRandom rng = new SplittableRandom(1);
         for (int i = 0; i < 300; i++) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,9 +19,9 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code own}: nothing replaced (plain evaluation).
  *   <li>{@code gold}: the task's reference solution (metadata {@code solution}).
- *   <li>{@code corrupt}: the policy's own first attempt with one step's result changed, on the
- *       problems whose own first attempt was right and has a step to change; the others are left
- *       out of the report, which says how many were kept.
+ *   <li>{@code corrupt}: the policy's own first attempt with one slip ({@link #corrupt}), on the
+ *       problems whose own first attempt was right and whose slipped one is graded wrong; the
+ *       others are left out of the report, which says how many were kept.
  *   <li>{@code other}: the policy's own first attempt at another problem (the next in the list).
  * </ul>
  *
@@ -54,30 +55,86 @@ public final class AttemptIntervention {
     private AttemptIntervention() {}
 
     /**
-     * {@code attempt} with the result of one of its steps ({@code a op b = c} anywhere in the text)
-     * changed to another value, the step chosen by {@code seed}: modulo {@code modulus} when it is
-     * not 0, else off by 1..9. Null when the attempt has no step.
+     * {@code attempt} with one slip: the result of one of its steps ({@code a op b = c}) changed to
+     * another value, chosen by {@code seed}, and the steps chained after it ({@code a} equal to the
+     * previous step's result) recomputed from the changed value, as a slip is carried on; a final
+     * answer {@code A<n>} that was the last result becomes the new last result. When the attempt
+     * commits to its answer first ({@code A<n>;} leading, as start_search's do), the slip is in
+     * that answer and the whole chain is recomputed from it. Values are modulo {@code modulus}
+     * when it is not 0, else exact (a result off by 1..9). Null when there is nothing to change.
      */
     public static String corrupt(String attempt, int modulus, long seed) {
-        List<int[]> results = new ArrayList<>(); // [start, end) of each step's c
+        List<MatchResult> steps = new ArrayList<>();
         Matcher m = STEP.matcher(attempt);
         while (m.find()) {
-            results.add(new int[] {m.start(4), m.end(4)});
+            steps.add(m.toMatchResult());
         }
-        if (results.isEmpty()) {
+        Matcher lead = LEADING_ANSWER.matcher(attempt);
+        boolean leading = lead.lookingAt();
+        if (steps.isEmpty() && !leading) {
             return null;
         }
         SplittableRandom rng = new SplittableRandom(seed);
-        int[] at = results.get(rng.nextInt(results.size()));
-        long c = Long.parseLong(attempt.substring(at[0], at[1]));
-        long wrong;
-        if (modulus > 0) {
-            wrong = (Math.floorMod(c, modulus) + 1 + rng.nextInt(modulus - 1)) % modulus;
-        } else {
-            long off = 1 + rng.nextInt(9);
-            wrong = rng.nextBoolean() ? c + off : c - off;
+        int first = leading ? -1 : rng.nextInt(steps.size());
+        long old = Long.parseLong(leading ? lead.group(1) : steps.get(first).group(4));
+        long value = wrong(old, modulus, rng);
+        StringBuilder out = new StringBuilder();
+        int copied = 0;
+        if (leading) {
+            out.append(attempt, 0, lead.start(1)).append(value);
+            copied = lead.end(1);
         }
-        return attempt.substring(0, at[0]) + wrong + attempt.substring(at[1]);
+        long prevOld = old;
+        for (int k = Math.max(first, 0); k < steps.size(); k++) {
+            MatchResult st = steps.get(k);
+            long a = Long.parseLong(st.group(1));
+            long c = Long.parseLong(st.group(4));
+            if (k == first) {
+                out.append(attempt, copied, st.start(4)).append(value);
+            } else if (a == prevOld) {
+                long b = Long.parseLong(st.group(3));
+                long next = apply(value, st.group(2).charAt(0), b, modulus);
+                out.append(attempt, copied, st.start(1))
+                        .append(value)
+                        .append(st.group(2))
+                        .append(b)
+                        .append('=');
+                out.append(next);
+                value = next;
+            } else {
+                break; // the chain ends: what follows is not computed from the slip
+            }
+            copied = st.end(4);
+            prevOld = c;
+        }
+        Matcher tail = TRAILING_ANSWER.matcher(attempt);
+        if (!leading && tail.find(copied) && Long.parseLong(tail.group(1)) == prevOld) {
+            out.append(attempt, copied, tail.start(1)).append(value);
+            copied = tail.end(1);
+        }
+        return out.append(attempt.substring(copied)).toString();
+    }
+
+    private static final Pattern LEADING_ANSWER = Pattern.compile("\\s*A(-?\\d+);");
+    private static final Pattern TRAILING_ANSWER = Pattern.compile("A(-?\\d+)\\s*$");
+
+    private static long wrong(long c, int modulus, SplittableRandom rng) {
+        if (modulus > 0) {
+            return (Math.floorMod(c, modulus) + 1 + rng.nextInt(modulus - 1)) % modulus;
+        }
+        long off = 1 + rng.nextInt(9);
+        return rng.nextBoolean() ? c + off : c - off;
+    }
+
+    private static long apply(long a, char op, long b, int modulus) {
+        long r =
+                switch (op) {
+                    case '+' -> a + b;
+                    case '-' -> a - b;
+                    case '*' -> a * b;
+                    default -> throw new IllegalStateException("op " + op);
+                };
+        return modulus > 0 ? Math.floorMod(r, modulus) : r;
     }
 
     /** The seed of the corruption of (task, sample): fixed by the eval seed, independent of everything else. */

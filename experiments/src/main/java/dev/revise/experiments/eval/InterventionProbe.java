@@ -100,7 +100,11 @@ final class InterventionProbe {
         List<Trajectory> kept = new ArrayList<>();
         for (Rollout r : SelfCorrectionEval.rollouts(
                 policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling, kvReuse, override)) {
-            if (standIns.containsKey(key(r.trajectory().taskId(), r.sample()))) {
+            boolean replaced = standIns.containsKey(key(r.trajectory().taskId(), r.sample()));
+            // a slip the verifier does not see (e.g. an answer left right) is no corruption
+            boolean slipped = mode != AttemptIntervention.Mode.CORRUPT
+                    || !r.trajectory().turn(0).verdict().correct();
+            if (replaced && slipped) {
                 kept.add(r.trajectory());
             }
         }
@@ -113,7 +117,7 @@ final class InterventionProbe {
         extra.put("own_accuracy_t1", episodes == 0 ? 0.0 : ownRight / (double) episodes);
         if (kept.isEmpty()) {
             throw new IllegalArgumentException("--intervene " + mode.configName() + ": no episode to report (the"
-                    + " policy's own first attempt was right, with a step to change, on none of the " + episodes
+                    + " policy's own first attempt was right, and wrong once slipped, on none of the " + episodes
                     + ")");
         }
         return kept;

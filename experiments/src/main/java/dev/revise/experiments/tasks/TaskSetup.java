@@ -60,7 +60,10 @@ public final class TaskSetup {
 
     /** {@code task.start_search.*}: the chains whose start the start_search dataset hides. */
     public StartSearch startSearch() {
-        return new StartSearch(chain("task.start_search"));
+        com.fasterxml.jackson.databind.JsonNode r = config.node("task.start_search.result");
+        Integer result =
+                r == null || r.isNull() ? null : config.integer("task.start_search.result", 0, Integer.MAX_VALUE);
+        return new StartSearch(chain("task.start_search"), result);
     }
 
     private SyntheticArithmetic chain(String section) {

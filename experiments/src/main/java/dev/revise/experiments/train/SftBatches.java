@@ -29,8 +29,11 @@ final class SftBatches {
      * @param stepErrors per attempt, the probability that a step's result is wrong (the last repeats)
      * @param startErrors start_search only (else null): per attempt, the probability that the
      *     committed start is wrong (the last repeats)
+     * @param repeatAttempt1 {@code sft.later_attempts repeat}: every later attempt is attempt 1
+     *     again, so the policy's attempt 2 reads attempt 1 by construction (the probe's positive
+     *     control); {@code independent}: each attempt drawn on its own
      */
-    record Spec(boolean noisyAttempts, int batch, double[] stepErrors, double[] startErrors) {
+    record Spec(boolean noisyAttempts, int batch, double[] stepErrors, double[] startErrors, boolean repeatAttempt1) {
         static Spec read(ConfigTree c) {
             boolean noisy = c.choice("sft.data", "noisy_attempts", "solutions").equals("noisy_attempts");
             int batch = c.integer("sft.batch", 1, 1 << 20);
@@ -59,7 +62,12 @@ final class SftBatches {
                 }
             }
             double[] startErrors = startErrorSet ? c.numbers("sft.start_error", 0, 0.999) : null;
-            return new Spec(noisy, batch, errors, startErrors);
+            boolean repeat =
+                    c.choice("sft.later_attempts", "independent", "repeat").equals("repeat");
+            if (repeat && !noisy) {
+                throw new IllegalArgumentException("sft.later_attempts repeat applies to sft.data noisy_attempts only");
+            }
+            return new Spec(noisy, batch, errors, startErrors, repeat);
         }
     }
 
@@ -99,7 +107,10 @@ final class SftBatches {
             List<SftExample> out = new ArrayList<>(batch);
             for (int i = 0; i < batch; i++) {
                 Task t = tasks.next();
-                out.add(noisy != null ? episode(t, env, noisy, policy, eos, rng) : solution(t, env, policy, eos));
+                out.add(
+                        noisy != null
+                                ? episode(t, env, noisy, spec.repeatAttempt1(), policy, eos, rng)
+                                : solution(t, env, policy, eos));
             }
             return out;
         };
@@ -109,17 +120,21 @@ final class SftBatches {
             Task t,
             EnvironmentConfig env,
             List<BiFunction<String, SplittableRandom, String>> noisy,
+            boolean repeatAttempt1,
             LlamaPolicy policy,
             int eos,
             SplittableRandom rng) {
         List<Integer> tokens = new ArrayList<>();
         List<Boolean> target = new ArrayList<>();
         append(tokens, target, policy.tokenizer().encode(env.promptTemplate().replace("{prompt}", t.prompt())), false);
+        String first = null;
         for (int k = 0; k < env.turns(); k++) {
             if (k > 0) {
                 append(tokens, target, policy.tokenizer().encode(env.instruction()), false);
             }
-            append(tokens, target, policy.tokenizer().encode(noisy.get(k).apply(t.require("solution"), rng)), true);
+            String attempt = k > 0 && repeatAttempt1 ? first : noisy.get(k).apply(t.require("solution"), rng);
+            first = k == 0 ? attempt : first;
+            append(tokens, target, policy.tokenizer().encode(attempt), true);
             append(tokens, target, new int[] {eos}, true);
         }
         return toExample(tokens, target);

@@ -23,24 +23,46 @@ import org.junit.jupiter.api.Test;
 /** Golden values of the probe's bookkeeping: corruption, stand-ins and repair locality. */
 class AttemptInterventionTest {
     @Test
-    void corruptionChangesExactlyOneStepsResult() {
+    void aCorruptionIsOneSlipCarriedOnToTheAnswer() {
         String own = "3+5=8;8-7=1;1+2=3;A3";
-        String bad = AttemptIntervention.corrupt(own, 10, 42);
-        assertThat(bad).isNotEqualTo(own).hasSameSizeAs(own).endsWith(";A3");
-        int differing = 0;
-        for (int i = 0; i < own.length(); i++) {
-            differing += own.charAt(i) == bad.charAt(i) ? 0 : 1;
+        for (long seed = 0; seed < 40; seed++) {
+            String bad = AttemptIntervention.corrupt(own, 10, seed);
+            assertThat(bad).as("seed %d", seed).isNotEqualTo(own).startsWith("3+5=");
+            String[] items = bad.split(";");
+            int firstWrong = -1;
+            int prev = -1;
+            for (int k = 0; k < 3; k++) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([+-])(\\d+)=(\\d+)")
+                        .matcher(items[k]);
+                assertThat(m.matches()).as(bad).isTrue();
+                int a = Integer.parseInt(m.group(1));
+                int c = Integer.parseInt(m.group(4));
+                int right = Math.floorMod(a + (m.group(2).equals("+") ? 1 : -1) * Integer.parseInt(m.group(3)), 10);
+                if (k > 0) {
+                    assertEquals(prev, a, "chained: " + bad);
+                }
+                if (c != right) {
+                    assertEquals(-1, firstWrong, "exactly one slip: " + bad);
+                    firstWrong = k;
+                }
+                prev = c;
+            }
+            assertThat(firstWrong).as(bad).isNotNegative();
+            assertEquals("A" + prev, items[3], "the answer follows the slip: " + bad);
+            assertThat(prev)
+                    .as("a +- chain shifts every later value: the answer is wrong")
+                    .isNotEqualTo(3);
         }
-        assertEquals(1, differing, bad);
-        assertEquals(bad, AttemptIntervention.corrupt(own, 10, 42), "seeded");
-        // golden: the seed picks step and value for good
-        assertEquals("3+5=8;8-7=1;1+2=7;A3", AttemptIntervention.corrupt(own, 10, 1));
-        // start_search's layout: the committed start is not a step and stays
-        String search = AttemptIntervention.corrupt("A8;8+5=3;3-7=6;6+2=8", 10, 7);
-        assertThat(search).startsWith("A8;");
-        // without a modulus, off by 1..9; and steps inside prose are found
+        assertEquals(AttemptIntervention.corrupt(own, 10, 42), AttemptIntervention.corrupt(own, 10, 42), "seeded");
+        // golden: the seed picks the step and the value for good
+        assertEquals("3+5=8;8-7=1;1+2=7;A7", AttemptIntervention.corrupt(own, 10, 1));
+        // start_search's layout commits the start first: the slip is the start, the check chain follows it
+        assertEquals("A3;3+5=8;8-7=1;1+2=3", AttemptIntervention.corrupt("A8;8+5=3;3-7=6;6+2=8", 10, 7));
+        // without a modulus, off by 1..9; a step inside prose is found, the rest of the text kept
         String prose = AttemptIntervention.corrupt("so 12*3=36 and done", 0, 3);
         assertThat(prose).matches("so 12\\*3=(2[7-9]|3[0-5]|3[7-9]|4[0-5]) and done");
+        // a step not chained to the slipped one is left alone
+        assertEquals("1+1=9;5+5=0;A0", AttemptIntervention.corrupt("1+1=2;5+5=0;A0", 10, 2));
         assertNull(AttemptIntervention.corrupt("A7", 10, 1), "nothing to change");
     }
 
