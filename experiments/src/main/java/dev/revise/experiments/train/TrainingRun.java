@@ -167,6 +167,7 @@ public final class TrainingRun {
                             + "' does not support it: set rollout.overlap: 0");
                 }
                 try {
+                    writeResolvedConfig();
                     int nonFinite = 0;
                     if (resumeFrom != null) {
                         nonFinite = restore(resumeFrom, policy, built, tasks, root);
@@ -289,18 +290,27 @@ public final class TrainingRun {
         return now;
     }
 
+    /**
+     * A fresh run's config.resolved.yaml, written once everything the config sets up (policy,
+     * tasks, evaluation, rollouts, algorithm) was built: a config that fails there leaves the run
+     * directory as it was, so the corrected command runs without --resume.
+     */
+    private void writeResolvedConfig() throws IOException {
+        if (!resume) {
+            Files.createDirectories(runDir);
+            Files.writeString(runDir.resolve("config.resolved.yaml"), config.toYaml());
+        }
+    }
+
     /** Refuses an existing run without --resume and --resume without a checkpoint; returns it. */
     private Path prepareDirectory(Checkpoints checkpoints) throws IOException {
-        Path resolved = runDir.resolve("config.resolved.yaml");
         if (!resume) {
             if (Files.exists(runDir) && Files.list(runDir).findAny().isPresent()) {
                 throw new IllegalArgumentException(
                         "run directory " + runDir
                                 + " already exists and is not empty: pass --resume to continue it, or choose another --run-dir");
             }
-            Files.createDirectories(runDir);
-            Files.writeString(resolved, config.toYaml());
-            return null;
+            return null; // config.resolved.yaml is written once the run is set up (writeResolvedConfig)
         }
         Path latest = checkpoints.latest();
         if (latest == null) {

@@ -94,8 +94,9 @@ class RayFaultInjectionTest {
         // in LOCAL mode a throwing actor constructor would System.exit the JVM: this test running at all checks
         // that RolloutActor keeps the error instead
         assertThat(e.getMessage())
-                .startsWith("rollout actor 0 could not be created; cause: java.lang.IllegalArgumentException:"
-                        + " task.verifier: expected synthetic, gsm8k, math or code, got 'no-such-verifier'");
+                .startsWith(
+                        "rollout actor 0 could not be created; cause: java.lang.IllegalArgumentException:"
+                                + " task.verifier: expected synthetic, start_search, gsm8k, math or code, got 'no-such-verifier'");
     }
 
     @Test

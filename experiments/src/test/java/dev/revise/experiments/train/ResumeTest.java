@@ -297,6 +297,25 @@ class ResumeTest {
                 .hasMessageContaining("trainer_state.json");
     }
 
+    /**
+     * Before, a config that failed while the run was set up (here: more evaluation problems than
+     * the held-out split has) had already written config.resolved.yaml, so the corrected command
+     * was refused as "already exists and is not empty".
+     */
+    @Test
+    void aConfigThatFailsAtSetupLeavesTheRunDirectoryEmpty() throws Exception {
+        Path run = dir.resolve("fails-at-setup");
+        List<String> tooMany = List.of(
+                "algorithm=sft", "train.steps=1", "sft.batch=2", "task.synthetic.steps=1", "eval.problems=1000");
+        assertThatThrownBy(() -> new TrainingRun(ConfigTree.resolve(null, tooMany), run, false, p -> {}).run())
+                .hasMessageContaining("fewer than 1000 distinct problems");
+        assertThat(run.resolve("config.resolved.yaml")).doesNotExist();
+        List<String> fixed = new ArrayList<>(tooMany);
+        fixed.set(4, "eval.problems=2");
+        new TrainingRun(ConfigTree.resolve(null, fixed), run, false, p -> {}).run();
+        assertThat(run.resolve("config.resolved.yaml")).exists();
+    }
+
     /** Skipped updates count towards a streak; a finite one resets it; the limit stops the run. */
     @Test
     void nonFiniteStreaksStopTheRunWithADiagnostic() {
