@@ -8,7 +8,9 @@ Drives the revise CLI as a user would (`<repo>/revise ...`) and compares it with
      key problems and score the same;
   C. tokenizer parity (real Qwen3 tokenizer and revise's char-level one) on real text;
   D. chat-template parity (Qwen3 template);
-  L. LoRA adapters against PEFT (both directions, and the merged export).
+  L. LoRA adapters against PEFT (both directions, and the merged export);
+  T. TensorBoard event files of `revise train` read by the tensorboard package (and after a
+     kill and resume).
 Prints the parity table (markdown), writes OUT/parity.md and OUT/parity.json, exits 1 if any
 check fails (2 if the suite could not run at all).
 
@@ -63,6 +65,7 @@ def main(argv=None) -> int:
     import section_a
     import section_b
     import section_lora
+    import section_tb
     import section_tok
     from report import TOLERANCE, write
     from revise_cli import Revise, ReviseError
@@ -73,7 +76,7 @@ def main(argv=None) -> int:
     work.mkdir(parents=True)
     selected = (lambda rid: any(re.search(p, rid) for p in args.only)) if args.only else (lambda rid: True)
 
-    every = section_a.ids() + section_b.ids() + section_lora.ids() + section_tok.ids()
+    every = section_a.ids() + section_b.ids() + section_lora.ids() + section_tok.ids() + section_tb.ids()
     if not any(map(selected, every)):
         print(f"interop: --only {args.only} matches none of the {len(every)} checks; ids look like\n  "
               + "\n  ".join(every[::12]), file=sys.stderr)
@@ -99,6 +102,8 @@ def main(argv=None) -> int:
     log(f"{len(b_jobs)} revise train runs submitted")
     lora_jobs = section_lora.run(ck, revise, selected)
     log(f"{len(lora_jobs)} LoRA checks submitted")
+    tb_jobs = section_tb.run(revise, work, selected)
+    log(f"{len(tb_jobs)} TensorBoard runs submitted")
     a_futures = section_a.run(ck, revise, selected, log)
     a_futures += section_a.run_rejects(ck, revise, selected)
     log(f"{len(a_futures)} transformers -> revise checks submitted; waiting for revise")
@@ -107,6 +112,7 @@ def main(argv=None) -> int:
     rows += [section_b.finish(j) for j in b_jobs]
     rows += [section_lora.finish(j) for j in lora_jobs]
     rows += [section_tok.finish(j) for j in tok_jobs]
+    rows += [section_tb.finish(j) for j in tb_jobs]
     revise.pool.shutdown()
     elapsed = time.monotonic() - START
     # The commit of the revise that was checked (the launcher's tree; "-dirty": uncommitted changes).

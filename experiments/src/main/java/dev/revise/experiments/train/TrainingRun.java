@@ -172,6 +172,9 @@ public final class TrainingRun {
                     if (resumeFrom != null) {
                         nonFinite = restore(resumeFrom, policy, built, tasks, root);
                     }
+                    tensorBoard = TensorBoardWriter.open(
+                            runDir.resolve("tensorboard"),
+                            resumeFrom != null ? built.trainer().step() : -1);
                     long started = System.nanoTime();
                     long firstStep = built.trainer().step();
                     while (!built.trainer().done()) {
@@ -205,6 +208,10 @@ public final class TrainingRun {
                         last = m;
                     }
                 } finally {
+                    if (tensorBoard != null) {
+                        closeQuietly(tensorBoard);
+                        tensorBoard = null;
+                    }
                     for (AutoCloseable r : built.resources()) {
                         closeQuietly(r);
                     }
@@ -412,6 +419,9 @@ public final class TrainingRun {
                 counters);
     }
 
+    /** The run's TensorBoard event file while it trains (metrics.jsonl's rows, as they are written). */
+    private TensorBoardWriter tensorBoard;
+
     private void appendMetrics(long step, Map<String, Double> m) throws IOException {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("step", step);
@@ -425,6 +435,9 @@ public final class TrainingRun {
                 StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
+        if (tensorBoard != null) {
+            tensorBoard.scalars(step, m);
+        }
     }
 
     /** Drops metrics lines after the checkpoint's step, so no step appears twice after a resume. */
