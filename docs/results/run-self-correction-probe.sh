@@ -6,7 +6,8 @@
 # gold / corrupt / other at 2 turns on the first PROBE_LIMIT of them, at the base, the middle and
 # the last checkpoint. `compare --baseline grpo-start-search` then writes the report.
 #
-# Wall time on 2 cores: about 40 minutes per seed (training ~25, evaluation ~15), about 2 hours in all.
+# Wall time on 2 cores: seed 0 took 46 minutes with a CI run sharing the machine; about 2 to 2.5
+# hours for the three seeds.
 # Re-running continues where it stopped: finished runs and existing evaluations are skipped,
 # interrupted runs resume from their latest checkpoint.
 set -euo pipefail

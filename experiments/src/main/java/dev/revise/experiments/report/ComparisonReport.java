@@ -63,7 +63,7 @@ public final class ComparisonReport {
         }
         save(finals(VariantStatistics.summaries(byVariant)), out.resolve("final"));
         images.add("final");
-        if (runs.get(0).turns() >= 2) {
+        if (runs.stream().anyMatch(r -> r.turns() >= 2)) {
             save(transitions(byVariant), out.resolve("transitions"));
             images.add("transitions");
         }
@@ -266,6 +266,9 @@ public final class ComparisonReport {
         double[] f = new double[4];
         double total = 0;
         for (RunData r : runs) {
+            if (r.turns() < 2 || !r.finalEval().path("transitions").isArray()) {
+                continue; // a single-turn run has no transition (a variant of turns 1 next to K-turn ones)
+            }
             var t = r.finalEval().get("transitions").get(0);
             for (int from = 0; from < 2; from++) {
                 for (int to = 0; to < 2; to++) {

@@ -27,7 +27,9 @@ final class Html {
         Map<String, Map<String, VariantStatistics.Summary>> summaries = VariantStatistics.summaries(byVariant);
         sb.append("<h2>Final evaluation</h2><p>Mean over seeds with a 95% t interval across seeds"
                 + " (a single seed shows its value only).</p><table><tr><th>variant</th><th>seeds</th>");
-        List<String> metrics = List.copyOf(summaries.values().iterator().next().keySet());
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        summaries.values().forEach(m -> all.addAll(m.keySet()));
+        List<String> metrics = List.copyOf(all);
         for (String m : metrics) {
             sb.append("<th>").append(esc(m)).append("</th>");
         }

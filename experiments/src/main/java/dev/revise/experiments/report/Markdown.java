@@ -11,7 +11,10 @@ final class Markdown {
     static String summary(Map<String, List<RunData>> byVariant) {
         StringBuilder sb = new StringBuilder();
         Map<String, Map<String, VariantStatistics.Summary>> summaries = VariantStatistics.summaries(byVariant);
-        List<String> metrics = List.copyOf(summaries.values().iterator().next().keySet());
+        // the union over variants, in first-seen order: a single-turn variant has no Acc@t2 or Delta
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        summaries.values().forEach(m -> all.addAll(m.keySet()));
+        List<String> metrics = List.copyOf(all);
         sb.append("| variant | seeds |");
         metrics.forEach(m -> sb.append(' ').append(m).append(" |"));
         sb.append("\n|---|---|");
@@ -27,9 +30,12 @@ final class Markdown {
                 VariantStatistics.Summary s = e.getValue().get(m);
                 sb.append(' ')
                         .append(
-                                s.n() < 2
-                                        ? String.format(Locale.ROOT, "%.3f", s.mean())
-                                        : String.format(Locale.ROOT, "%.3f (%.3f..%.3f)", s.mean(), s.lo(), s.hi()))
+                                s == null
+                                        ? ""
+                                        : s.n() < 2
+                                                ? String.format(Locale.ROOT, "%.3f", s.mean())
+                                                : String.format(
+                                                        Locale.ROOT, "%.3f (%.3f..%.3f)", s.mean(), s.lo(), s.hi()))
                         .append(" |");
             }
             sb.append('\n');

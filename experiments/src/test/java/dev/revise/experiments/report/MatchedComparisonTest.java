@@ -56,7 +56,9 @@ class MatchedComparisonTest {
         e.put("delta", acc[turns - 1] - acc[0]);
         e.put("delta_i_to_c", 0.0);
         e.put("delta_c_to_i", 0.0);
-        e.put("transitions", List.of(List.of(List.of(1, 0), List.of(0, 1))));
+        if (turns >= 2) {
+            e.put("transitions", List.of(List.of(List.of(1, 0), List.of(0, 1))));
+        }
         e.put("intervene", mode);
         List<String> ids = IDS.subList(0, correct.length);
         e.put("per_episode", Map.of("task_ids", ids, "correct", correct, "m1_at_tK", majority));
@@ -190,10 +192,15 @@ class MatchedComparisonTest {
                 .contains("| score | 2 | 10 | 0.00100M | Acc@t2 | 0.500 (0.500..0.500) | Acc@t1 |")
                 .contains("not compared: score at K=4")
                 .contains("| score | 10 | gold - other | +0.750 | 6 / 0 (8) | 0.0313 |");
+        // before: the transitions plot read grpo's single-turn final evaluation and threw
+        assertThat(dir.resolve("report/transitions.png")).exists();
         String html = Files.readString(dir.resolve("report/report.html"));
         assertThat(html).contains("<h2>Compute-matched comparisons</h2>", "<h2>Counterfactual probe</h2>");
         assertThat(dir.resolve("report/probe.png")).exists();
-        assertThat(Files.readString(dir.resolve("report/summary.md"))).contains("| m1@t2 |");
+        // before: summary.md took its columns from the first variant (grpo: Acc@t1 only; the other order threw)
+        assertThat(Files.readString(dir.resolve("report/summary.md")))
+                .contains("| m1@t2 |")
+                .contains("| variant | seeds | Acc@t1 | Acc@t2 | Delta |");
         r = CliTest.run("compare", dir.resolve("score-0").toString(), "--baseline", "grpo");
         assertEquals(2, r.status(), r.out());
         assertThat(r.err()).contains("--baseline grpo", "no such variant");
