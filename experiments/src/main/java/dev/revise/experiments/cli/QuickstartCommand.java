@@ -124,7 +124,8 @@ final class QuickstartCommand implements Callable<Integer> {
                                 evalProblems,
                                 t,
                                 seed,
-                                tag.equals("base") ? List.of("policy.chat_format=plain") : List.of()),
+                                tag.equals("base") ? List.of("policy.chat_format=plain") : List.of(),
+                                dev.revise.experiments.eval.AttemptIntervention.Mode.OWN),
                         dir.resolve("eval").resolve(tag + (t == 0 ? "-greedy" : "")));
             }
         }

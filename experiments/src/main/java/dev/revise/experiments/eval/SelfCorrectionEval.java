@@ -51,31 +51,7 @@ public final class SelfCorrectionEval {
             double temperature,
             long seed,
             List<String> overrides,
-            AttemptIntervention.Mode intervene) {
-        /** A plain evaluation (nothing replaced). */
-        public Request(
-                Path checkpoint,
-                String dataset,
-                int turns,
-                String feedback,
-                int samples,
-                int limit,
-                double temperature,
-                long seed,
-                List<String> overrides) {
-            this(
-                    checkpoint,
-                    dataset,
-                    turns,
-                    feedback,
-                    samples,
-                    limit,
-                    temperature,
-                    seed,
-                    overrides,
-                    AttemptIntervention.Mode.OWN);
-        }
-    }
+            AttemptIntervention.Mode intervene) {}
 
     /** The report and the file it was written to. */
     public record Result(SelfCorrectionMetrics.Report report, Map<String, Object> extra, Path file) {}
