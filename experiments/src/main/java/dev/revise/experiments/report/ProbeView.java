@@ -69,9 +69,17 @@ public final class ProbeView {
                         continue;
                     }
                     String key = String.format(Locale.ROOT, "%012d/%d", e.step(), e.turns());
-                    at.computeIfAbsent(key, x -> new LinkedHashMap<>())
-                            .computeIfAbsent(e.intervene(), x -> new TreeMap<>())
-                            .put(r.seed(), e); // several of one mode: the last by name
+                    Map<Long, RunData.EvalFile> bySeed = at.computeIfAbsent(key, x -> new LinkedHashMap<>())
+                            .computeIfAbsent(e.intervene(), x -> new TreeMap<>());
+                    // one checkpoint evaluated for several runs (the base as every seed's step 0) is one
+                    // model, not one per seed: counting it per seed would shrink the tests' p-values
+                    String checkpoint = e.json().path("checkpoint").asText("");
+                    boolean copy = !checkpoint.isEmpty()
+                            && bySeed.entrySet().stream()
+                                    .anyMatch(s -> s.getKey() != r.seed() && sameCheckpoint(s.getValue(), checkpoint));
+                    if (!copy) {
+                        bySeed.put(r.seed(), e); // several of one mode: the last by name
+                    }
                     if (!e.intervene().equals("own")) {
                         probed.add(key);
                     }
@@ -115,6 +123,14 @@ public final class ProbeView {
             }
         }
         return new View(cells, dep);
+    }
+
+    private static boolean sameCheckpoint(RunData.EvalFile e, String checkpoint) {
+        String other = e.json().path("checkpoint").asText("");
+        return !other.isEmpty()
+                && java.nio.file.Path.of(other)
+                        .normalize()
+                        .equals(java.nio.file.Path.of(checkpoint).normalize());
     }
 
     /** a - b in attempt 2's accuracy on the (seed, problem) units both evaluated. */

@@ -176,6 +176,40 @@ class MatchedComparisonTest {
     }
 
     @Test
+    void oneCheckpointEvaluatedForEverySeedCountsOnce() throws Exception {
+        List<RunData> runs = new ArrayList<>();
+        for (long seed = 0; seed < 3; seed++) {
+            Path score = run("score", seed, 2);
+            eval(score, "step-000010", "own", new int[][] {{0, 1}, {1, 1}, {0, 0}, {1, 0}}, new int[4], null);
+            // the base's probe, evaluated once and copied into every run as its step 0
+            for (String mode : List.of("gold", "other")) {
+                int[][] correct = mode.equals("gold")
+                        ? new int[][] {{1, 1}, {1, 1}, {1, 1}, {1, 0}}
+                        : new int[][] {{0, 0}, {1, 0}, {0, 0}, {1, 0}};
+                eval(score, "step-000000-start_search-t2-" + mode, mode, correct, new int[4], null);
+                Path f = score.resolve("eval/step-000000-start_search-t2-" + mode + "/eval.json");
+                Files.writeString(
+                        f,
+                        Files.readString(f)
+                                .replaceFirst(
+                                        "\\{",
+                                        "{\"checkpoint\":\""
+                                                + List.of("base/sft", "base/./sft", "base/sft/")
+                                                        .get((int) seed) + "\","));
+            }
+            runs.add(RunData.read(score, "score", seed));
+        }
+        ProbeView.Dependence d =
+                ProbeView.of(RunData.byVariant(runs)).dependence().get(0);
+        assertEquals(0, d.step());
+        assertEquals(4, d.units(), "the 4 problems of one evaluation, not 3 seeds x 4 (12 before)");
+        assertEquals(3, d.aBetter());
+        assertEquals(0.25, d.p(), 1e-12);
+        ProbeView.Cell gold = ProbeView.of(RunData.byVariant(runs)).cells().get(0);
+        assertEquals(1, gold.accT2().n(), "one sample of the base, not three");
+    }
+
+    @Test
     void comparePrintsTheTablesAndThePathLast() throws Exception {
         fixture();
         List<String> args = new ArrayList<>(List.of("compare"));
