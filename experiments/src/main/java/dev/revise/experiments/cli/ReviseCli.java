@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code revise} command line (docs/architecture.md section 6). Commands that print JSON keep stdout
  * to JSON; logs go to stderr. Exit status 0 on success, 2 on bad input with a message naming the
- * file, key or value, 1 on an internal error.
+ * file, key or value, 1 on an internal error, 143 / 130 when {@code train} or {@code sweep} stopped on
+ * SIGTERM / SIGINT after checkpointing.
  */
 @Command(
         name = "revise",
@@ -47,10 +48,24 @@ public final class ReviseCli implements Runnable {
     /** This JVM's command-line arguments (what a cluster driver runs again with the cluster's Ray). */
     private static volatile List<String> arguments = List.of();
 
+    /** Whether this JVM runs the command line as its program (not a test calling {@code execute}). */
+    private static volatile boolean standalone;
+
     public static void main(String[] args) {
         arguments = List.of(args);
+        standalone = true;
         dev.revise.experiments.ray.ClusterDriver.followParent();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * From a command that trains: SIGTERM / SIGINT checkpoint and stop it (exit 143 / 130) rather
+     * than end the JVM. Only in a JVM that runs revise as its program: a test JVM keeps its own.
+     */
+    static void stopOnSignals() {
+        if (standalone) {
+            dev.revise.experiments.train.Preemption.installSignalHandlers();
+        }
     }
 
     public static List<String> arguments() {
@@ -63,6 +78,11 @@ public final class ReviseCli implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             String name = commandLine.getCommandName();
+            if (ex instanceof dev.revise.experiments.train.Preempted p) {
+                err.println("revise " + name + ": " + ex.getMessage());
+                err.flush();
+                return p.exitStatus(); // 143 / 130, as a process the signal had ended
+            }
             if (ex instanceof IllegalArgumentException
                     || ex instanceof CheckpointException
                     || ex instanceof UncheckedIOException

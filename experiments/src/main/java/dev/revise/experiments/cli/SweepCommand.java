@@ -99,6 +99,8 @@ final class SweepCommand implements Callable<Integer> {
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
         }
+        // SIGTERM / SIGINT: every running member checkpoints and the sweep exits 143 / 130
+        ReviseCli.stopOnSignals();
         if (!onRay) {
             if (rayAddress != null || runGpus != 0 || runCpus != 0) {
                 throw new IllegalArgumentException("--ray-address, --run-gpus and --run-cpus need --on-ray");

@@ -72,6 +72,8 @@ final class TrainCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
+        // SIGTERM / SIGINT from here on: checkpoint after the update in flight, exit 143 / 130
+        ReviseCli.stopOnSignals();
         String cluster = tree.optionalString("rollout.ray_address");
         if (cluster != null && tree.choice("rollout.backend", "ray", "local").equals("ray")) {
             // a cluster's driver runs the cluster's own Ray: this command again, on its jar

@@ -1,11 +1,15 @@
 package dev.revise.experiments.sweep;
 
+import dev.revise.experiments.train.Preempted;
+import dev.revise.experiments.train.Preemption;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,11 +26,20 @@ final class ChildProcesses {
         if (children.isEmpty()) {
             return;
         }
+        // a stop signal goes on to every running member (which checkpoints and exits 143 / 130);
+        // members not started yet stay unstarted
+        Set<Process> running = ConcurrentHashMap.newKeySet();
+        Consumer<Preemption.Stop> forward = stop -> {
+            log.accept("sweep: " + stop.signal() + ": stopping " + running.size()
+                    + " running member(s) at their next checkpoint; no new ones start");
+            running.forEach(p -> Preemption.forward(stop, p.toHandle()));
+        };
+        Preemption.onSignal(forward);
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
         try {
             List<Future<String>> results = new ArrayList<>();
             for (Sweep.Child c : children) {
-                results.add(pool.submit(() -> runOne(c, log)));
+                results.add(pool.submit(() -> runOne(c, log, running)));
             }
             List<String> failures = new ArrayList<>();
             for (Future<String> f : results) {
@@ -39,17 +52,30 @@ final class ChildProcesses {
                     failures.add(e.toString());
                 }
             }
+            Preemption.Stop stop = Preemption.signalled();
+            if (stop != null) {
+                throw new Preempted(
+                        stop,
+                        "sweep stopped by " + stop.signal() + ": its running members checkpointed"
+                                + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")")
+                                + "; run the same sweep command again to continue");
+            }
             if (!failures.isEmpty()) {
                 throw new IllegalStateException("sweep: " + failures.size() + " run(s) failed: "
                         + String.join("; ", failures) + " (run the sweep again to retry them)");
             }
         } finally {
+            Preemption.removeSignalListener(forward);
             pool.shutdownNow();
         }
     }
 
     /** Null on success, else what failed. */
-    private static String runOne(Sweep.Child c, Consumer<String> log) throws IOException, InterruptedException {
+    private static String runOne(Sweep.Child c, Consumer<String> log, Set<Process> running)
+            throws IOException, InterruptedException {
+        if (Preemption.signalled() != null) {
+            return null; // not started: the next sweep starts it
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -73,8 +99,23 @@ final class ChildProcesses {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
         pb.environment().put("OPT_OUT_TRACKING", "true");
         pb.environment().put("DJL_OFFLINE", "true");
-        int status = pb.start().waitFor();
+        Process child = pb.start();
+        running.add(child);
+        Preemption.Stop stop = Preemption.signalled();
+        if (stop != null) {
+            Preemption.forward(stop, child.toHandle()); // started as the signal came: stop it too
+        }
+        int status;
+        try {
+            status = child.waitFor();
+        } finally {
+            running.remove(child);
+        }
         String what = c.run().variant() + " seed " + c.run().seedIndex();
+        if (status == 143 || status == 130) {
+            log.accept("sweep: " + what + ": stopped (exit " + status + "), checkpointed; the next sweep resumes it");
+            return null;
+        }
         log.accept("sweep: " + what + (status == 0 ? ": done" : ": failed (exit " + status + ", see " + logFile + ")"));
         return status == 0 ? null : what + " (exit " + status + ", see " + logFile + ")";
     }

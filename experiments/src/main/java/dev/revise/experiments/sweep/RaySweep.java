@@ -6,6 +6,8 @@ import dev.revise.experiments.config.ConfigTree;
 import dev.revise.experiments.ray.RolloutActor;
 import dev.revise.experiments.ray.WorkerResources;
 import dev.revise.experiments.train.AlgorithmSpec;
+import dev.revise.experiments.train.Preempted;
+import dev.revise.experiments.train.Preemption;
 import dev.revise.policies.DeviceSpec;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
@@ -47,7 +49,10 @@ public final class RaySweep {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a task is sent: JSON, as everything crossing Ray. */
-    record Request(String config, Sweep.Run run) {}
+    record Request(String config, Sweep.Run run, String stopFile) {}
+
+    /** A task's result when the sweep's stop file stopped it (checkpointed), before the run directory. */
+    static final String STOPPED = "stopped:";
 
     private RaySweep() {}
 
@@ -65,12 +70,33 @@ public final class RaySweep {
             return;
         }
         int inFlight = local ? 1 : parallel;
+        // a stop signal: the tasks (in other JVMs) see the stop file, checkpoint and return; none start
+        Path stopFile = Sweep.stopFile(children.get(0).sweepDir());
+        Consumer<Preemption.Stop> stopTasks = stop -> {
+            try {
+                Preemption.writeStopFile(stopFile, stop);
+                log.accept("sweep: " + stop.signal() + ": asked the running tasks to stop at their next checkpoint ("
+                        + stopFile + "); no new ones start");
+            } catch (IOException e) {
+                log.accept("sweep: " + stop.signal() + ": could not write " + stopFile + ": " + e.getMessage());
+            }
+        };
+        Preemption.onSignal(stopTasks);
+        try {
+            runAll(children, inFlight, resources, log, stopFile);
+        } finally {
+            Preemption.removeSignalListener(stopTasks);
+        }
+    }
+
+    private static void runAll(
+            List<Sweep.Child> children, int inFlight, WorkerResources resources, Consumer<String> log, Path stopFile) {
         Deque<Sweep.Child> queue = new ArrayDeque<>(children);
         Map<ObjectRef<String>, Sweep.Child> running = new LinkedHashMap<>();
         Map<Sweep.Child, Long> totals = new LinkedHashMap<>(); // resolved once: the file may change meanwhile
         List<String> failures = new ArrayList<>();
-        while (!queue.isEmpty() || !running.isEmpty()) {
-            while (running.size() < inFlight && !queue.isEmpty()) {
+        while (!running.isEmpty() || (!queue.isEmpty() && Preemption.signalled() == null)) {
+            while (running.size() < inFlight && !queue.isEmpty() && Preemption.signalled() == null) {
                 Sweep.Child c = queue.poll();
                 totals.put(
                         c,
@@ -91,8 +117,8 @@ public final class RaySweep {
                 Sweep.Child c = running.remove(done);
                 String what = c.run().variant() + " seed " + c.run().seedIndex();
                 try {
-                    done.get();
-                    log.accept("sweep: " + what + ": done");
+                    boolean stopped = done.get().startsWith(STOPPED);
+                    log.accept("sweep: " + what + (stopped ? ": stopped, checkpointed" : ": done"));
                 } catch (RuntimeException e) {
                     Throwable cause = e;
                     while (cause.getCause() != null && cause.getCause() != cause) {
@@ -102,6 +128,14 @@ public final class RaySweep {
                     failures.add(what + " (" + cause + ")");
                 }
             }
+        }
+        Preemption.Stop stop = Preemption.signalled();
+        if (stop != null) {
+            throw new Preempted(
+                    stop,
+                    "sweep stopped by " + stop.signal() + ": its running tasks checkpointed"
+                            + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")")
+                            + "; run the same sweep command again to continue");
         }
         if (!failures.isEmpty()) {
             throw new IllegalStateException("sweep: " + failures.size() + " run(s) failed on Ray: "
@@ -160,8 +194,10 @@ public final class RaySweep {
                 Path.of(r.dir()).toAbsolutePath().toString());
         String request;
         try {
-            request = JSON.writeValueAsString(
-                    new Request(c.config().toAbsolutePath().toString(), absolute));
+            request = JSON.writeValueAsString(new Request(
+                    c.config().toAbsolutePath().toString(),
+                    absolute,
+                    Sweep.stopFile(c.sweepDir()).toAbsolutePath().toString()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -216,11 +252,25 @@ public final class RaySweep {
         Request q = JSON.readValue(requestJson, Request.class);
         Sweep.Run r = withAssignedGpu(q.run(), Path.of(q.config()));
         LOG.info("sweep task: {} seed {} into {}", r.variant(), r.seedIndex(), r.dir());
-        Sweep.trainOne(Path.of(q.config()), r, p -> {
-            if (p.step() % 10 == 0 || p.step() == p.total()) {
-                LOG.info("sweep task: {} seed {} step {}/{}", r.variant(), r.seedIndex(), p.step(), p.total());
-            }
-        });
+        try {
+            Sweep.trainOne(
+                    Path.of(q.config()),
+                    r,
+                    p -> {
+                        if (p.step() % 10 == 0 || p.step() == p.total()) {
+                            LOG.info(
+                                    "sweep task: {} seed {} step {}/{}",
+                                    r.variant(),
+                                    r.seedIndex(),
+                                    p.step(),
+                                    p.total());
+                        }
+                    },
+                    Path.of(q.stopFile()));
+        } catch (Preempted e) {
+            LOG.info("sweep task: {} seed {}: {}", r.variant(), r.seedIndex(), e.getMessage());
+            return STOPPED + r.dir();
+        }
         return r.dir();
     }
 

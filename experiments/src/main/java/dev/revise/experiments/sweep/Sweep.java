@@ -177,6 +177,8 @@ public final class Sweep {
             Files.createDirectories(dir);
             Files.writeString(manifest, JSON.writeValueAsString(plan));
         }
+        // the last stop's request to the Ray tasks: this is the run that continues
+        Files.deleteIfExists(stopFile(dir));
         List<Path> dirs = new ArrayList<>();
         List<Child> pending = new ArrayList<>();
         int i = 0;
@@ -197,12 +199,17 @@ public final class Sweep {
             }
             log.accept(progress + (latest != null ? "resuming from " + latest.getFileName() : "start"));
             if (executor instanceof Inline) {
-                trainOne(config, r, p -> {
-                    if (p.step() % 10 == 0 || p.step() == p.total()) {
-                        log.accept(String.format(
-                                "sweep: %s seed %d step %d/%d", r.variant(), r.seedIndex(), p.step(), p.total()));
-                    }
-                });
+                trainOne(
+                        config,
+                        r,
+                        p -> {
+                            if (p.step() % 10 == 0 || p.step() == p.total()) {
+                                log.accept(String.format(
+                                        "sweep: %s seed %d step %d/%d",
+                                        r.variant(), r.seedIndex(), p.step(), p.total()));
+                            }
+                        },
+                        null); // a signal reaches this JVM itself
             } else {
                 pending.add(new Child(r, config, latest != null, dir));
             }
@@ -213,6 +220,14 @@ public final class Sweep {
             RaySweep.runAll(pending, ray.parallel(), ray.resources(), log);
         }
         return dirs;
+    }
+
+    /**
+     * The file the sweep's driver writes on a stop signal, for members that train where the signal
+     * does not reach (Ray tasks): they checkpoint and stop as on the signal itself.
+     */
+    static Path stopFile(Path sweepDir) {
+        return sweepDir.resolve("stop");
     }
 
     /** Whether the run's latest complete checkpoint is at its last step. */
@@ -236,7 +251,8 @@ public final class Sweep {
      * killed before its first checkpoint is cleared first (nothing saved to keep). Deciding here
      * rather than in the planner makes a Ray task that runs again resume what a failed attempt saved.
      */
-    static void trainOne(Path config, Run r, Consumer<TrainingRun.Progress> progress) throws IOException {
+    static void trainOne(Path config, Run r, Consumer<TrainingRun.Progress> progress, Path stopFile)
+            throws IOException {
         if (isFinished(config, r)) {
             return;
         }
@@ -245,7 +261,7 @@ public final class Sweep {
         if (!resume && Files.exists(runDir)) {
             Checkpoints.deleteTree(runDir);
         }
-        new TrainingRun(ConfigTree.resolve(config, r.overrides()), runDir, resume, progress).run();
+        new TrainingRun(ConfigTree.resolve(config, r.overrides()), runDir, resume, progress, stopFile).run();
     }
 
     /** A run to train in its own driver process. */

@@ -50,11 +50,22 @@ public final class TrainingRun {
     private final boolean resume;
     private final Consumer<Progress> progress;
 
+    private final Path stopFile;
+
     public TrainingRun(ConfigTree config, Path runDir, boolean resume, Consumer<Progress> progress) {
+        this(config, runDir, resume, progress, null);
+    }
+
+    /**
+     * A run that also stops (checkpointed, {@link Preempted}) when {@code stopFile} appears, as on
+     * a stop signal: for runs where no signal reaches them (a sweep's Ray tasks).
+     */
+    public TrainingRun(ConfigTree config, Path runDir, boolean resume, Consumer<Progress> progress, Path stopFile) {
         this.config = config;
         this.runDir = runDir;
         this.resume = resume;
         this.progress = progress;
+        this.stopFile = stopFile;
     }
 
     /** Resolves and builds everything a run needs without training: the {@code --dry-run} check. */
@@ -106,6 +117,7 @@ public final class TrainingRun {
         c.integer("eval.problems", 1, 1 << 24);
         c.integer("checkpoint.every", 0, Integer.MAX_VALUE);
         c.integer("checkpoint.keep_last", 1, 1 << 20);
+        c.number("checkpoint.signal_grace_s", 0, 1e9);
         Checkpoints.weightFormat(c, dev.revise.policies.checkpoint.SafeDtype.F32);
         c.integer("run.max_nonfinite_steps", 1, Integer.MAX_VALUE);
         facts.addAll(memoryFacts(c, spec, arch, lora, env)); // last: every key it reads is checked
@@ -139,6 +151,7 @@ public final class TrainingRun {
         int evalEvery = config.integer("eval.every", 0, Integer.MAX_VALUE);
         int checkpointEvery = config.integer("checkpoint.every", 0, Integer.MAX_VALUE);
         int maxNonFinite = config.integer("run.max_nonfinite_steps", 1, Integer.MAX_VALUE);
+        double grace = config.number("checkpoint.signal_grace_s", 0, 1e9);
         PolicyFactory policies = new PolicyFactory(config);
         TaskSetup taskSetup = new TaskSetup(config);
         Map<String, Double> last = Map.of();
@@ -166,7 +179,10 @@ public final class TrainingRun {
                             + " algorithm '" + config.string("algorithm")
                             + "' does not support it: set rollout.overlap: 0");
                 }
-                try {
+                try (Preemption preemption = new Preemption(grace, stopFile, m -> {
+                    System.err.println("revise train: " + m);
+                    System.err.flush();
+                })) {
                     writeResolvedConfig();
                     int nonFinite = 0;
                     if (resumeFrom != null) {
@@ -178,6 +194,7 @@ public final class TrainingRun {
                     long started = System.nanoTime();
                     long firstStep = built.trainer().step();
                     while (!built.trainer().done()) {
+                        preemption.updating(true);
                         int stage = built.trainer().stage();
                         Map<String, Double> m =
                                 new LinkedHashMap<>(built.trainer().trainStep());
@@ -192,20 +209,29 @@ public final class TrainingRun {
                         double seconds = (System.nanoTime() - started) / 1e9 / (step - firstStep);
                         m.put("perf/seconds_per_step", seconds);
                         appendMetrics(step, m);
-                        // 3. checkpoint
-                        if ((checkpointEvery > 0 && step % checkpointEvery == 0) || step == total) {
-                            checkpoints
-                                    .withFormat(weightFormat(config, policy))
-                                    .withAdapterBase(baseName)
-                                    .write(
-                                            policy,
-                                            built.states(),
-                                            trainerState(built, tasks, policy, nonFinite),
-                                            config.toYaml(),
-                                            built.trainer().prefetched());
+                        // 3. checkpoint: on schedule, and when asked to stop (a signal, the sweep's stop file)
+                        boolean written = false;
+                        if ((checkpointEvery > 0 && step % checkpointEvery == 0)
+                                || step == total
+                                || preemption.requested() != null) {
+                            preemption.updating(false);
+                            writeCheckpoint(checkpoints, policy, baseName, built, tasks, nonFinite);
+                            written = true;
                         }
                         progress.accept(new Progress(step, total, m, seconds));
                         last = m;
+                        // 4. a stop that came while the checkpoint was written still gets this step's
+                        Preemption.Stop stop = preemption.requested();
+                        if (stop != null && !built.trainer().done()) {
+                            if (!written) {
+                                preemption.updating(false);
+                                writeCheckpoint(checkpoints, policy, baseName, built, tasks, nonFinite);
+                            }
+                            throw new Preempted(
+                                    stop,
+                                    "stopped by " + stop.signal() + " after step " + step + " of " + total
+                                            + "; checkpoint " + checkpoints.latest() + " (continue with --resume)");
+                        }
                     }
                 } finally {
                     if (tensorBoard != null) {
@@ -219,6 +245,25 @@ public final class TrainingRun {
             }
         }
         return last;
+    }
+
+    private void writeCheckpoint(
+            Checkpoints checkpoints,
+            LlamaPolicy policy,
+            String baseName,
+            AlgorithmSpec.Built built,
+            TaskSource tasks,
+            int nonFinite)
+            throws IOException {
+        checkpoints
+                .withFormat(weightFormat(config, policy))
+                .withAdapterBase(baseName)
+                .write(
+                        policy,
+                        built.states(),
+                        trainerState(built, tasks, policy, nonFinite),
+                        config.toYaml(),
+                        built.trainer().prefetched());
     }
 
     /**

@@ -102,23 +102,35 @@ class ResumeTest {
 
     /** {@code revise train} of {@link #scoreRun()} in a new JVM with this one's flags, output to {@code logName}. */
     private Process train(Path config, Path runDir, boolean resume, String logName) throws Exception {
+        return start(trainArguments(config, runDir, sets, resume), dir.resolve(logName));
+    }
+
+    /** {@code revise train} arguments: the config, the run directory, {@code --set} each override. */
+    static List<String> trainArguments(Path config, Path runDir, List<String> sets, boolean resume) {
+        List<String> args =
+                new ArrayList<>(List.of("train", "--config", config.toString(), "--run-dir", runDir.toString()));
+        for (String s : sets) {
+            args.add("--set");
+            args.add(s);
+        }
+        if (resume) {
+            args.add("--resume");
+        }
+        return args;
+    }
+
+    /** {@code revise ARGS} in a new JVM with this one's flags and classpath, stdout and stderr to {@code log}. */
+    static Process start(List<String> args, Path log) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("-D") || a.startsWith("--add-opens"))
                 .toList());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.revise.experiments.cli.ReviseCli"));
-        cmd.addAll(List.of("train", "--config", config.toString(), "--run-dir", runDir.toString()));
-        for (String s : sets) {
-            cmd.add("--set");
-            cmd.add(s);
-        }
-        if (resume) {
-            cmd.add("--resume");
-        }
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OPT_OUT_TRACKING", "true");
-        pb.redirectOutput(dir.resolve(logName).toFile());
+        pb.redirectOutput(log.toFile());
         return pb.start();
     }
 
