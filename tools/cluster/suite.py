@@ -255,6 +255,37 @@ def check_driver_killed(args, w):
     same_run(run, reference)
 
 
+def check_driver_preempted(args, w):
+    """SIGTERM to the driver mid-run: checkpoint of the update in flight, exit 143, actors released, --resume bit-identical."""
+    reference = f"{w}/cluster"
+    if not os.path.exists(f"{reference}/metrics.jsonl"):
+        train(reference, *cluster(args))
+    before = len(java_workers(args))
+    run = f"{w}/driver-preempted"
+    p = train(run, *cluster(args), background=True)
+    wait_for_lines(run, 2, p)
+    os.kill(p.pid, signal.SIGTERM)  # the launcher's JVM: it forwards the signal to the cluster's driver JVM
+    code = p.wait(timeout=120)
+    if code != 143:
+        raise AssertionError(f"the preempted driver exited {code}, not 143: " + tail(run + ".log"))
+    steps = [json.loads(line)["step"] for line in open(f"{run}/metrics.jsonl") if line.strip()]
+    latest = open(f"{run}/checkpoints/latest").read().strip()
+    if latest != f"step-{steps[-1]:06d}":
+        raise AssertionError(f"latest checkpoint {latest}, but the run logged step {steps[-1]}: work lost")
+    log(f"SIGTERM after update 2: stopped after step {steps[-1]}, exit 143")
+    deadline = time.monotonic() + 90
+    while len(java_workers(args)) > before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = len(java_workers(args)) - before
+    if left > 0:
+        raise AssertionError(f"{left} actor JVM(s) of the preempted driver still run after 90 s")
+    code = subprocess.run([REVISE, "train", "--run-dir", run, "--resume"], cwd=REPO, env=DRIVER_ENV,
+                          stdout=open(run + "-resume.log", "w"), stderr=subprocess.STDOUT).returncode
+    if code != 0:
+        raise AssertionError(f"--resume exited {code}: " + tail(run + "-resume.log"))
+    same_run(run, reference)
+
+
 def check_node_killed(args, w):
     """A worker node's raylet killed mid-run: its actor moves to the surviving node, same weights."""
     reference = f"{w}/cluster"
@@ -343,7 +374,7 @@ def check_sweep_task_killed(args, w):
 
 
 # node checks last: they take worker nodes away
-CHECKS = [check_same_as_local, check_capacity, check_actor_killed, check_driver_killed, check_sweep_task_killed,
+CHECKS = [check_same_as_local, check_capacity, check_actor_killed, check_driver_killed, check_driver_preempted, check_sweep_task_killed,
           check_node_killed, check_no_capacity]
 
 
