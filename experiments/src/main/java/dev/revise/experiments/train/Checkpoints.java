@@ -159,7 +159,103 @@ public final class Checkpoints {
         Path target = dir.resolve(name(state.step()));
         Path tmp = dir.resolve(".tmp-" + name(state.step()));
         deleteTree(tmp);
-        Files.createDirectories(tmp);
+        try {
+            Files.createDirectories(tmp);
+            writeFiles(tmp, policy, learners, state, resolvedConfig, prefetched);
+            deleteTree(target); // a checkpoint of this step from a run that died before naming it latest
+            move(tmp, target);
+        } catch (IOException e) {
+            throw writeFailed(e, target, tmp, policy, learners);
+        }
+        Path latestTmp = dir.resolve("latest.tmp");
+        try {
+            Files.writeString(latestTmp, name(state.step()) + "\n");
+            move(latestTmp, dir.resolve("latest"));
+        } catch (IOException e) {
+            Files.deleteIfExists(latestTmp);
+            throw writeFailed(e, target, target, policy, learners); // not named latest: removed, as a partial one
+        }
+        prune(target);
+        return target;
+    }
+
+    /**
+     * The error of a checkpoint write that failed (a full disk, a quota): {@code partial} is removed
+     * first, so the previous checkpoint and {@code latest} are as they were, and the message names
+     * the checkpoint, the cause and, for a full disk, the bytes it needs against those free.
+     */
+    private IOException writeFailed(
+            IOException e, Path target, Path partial, LlamaPolicy policy, Map<String, LearnerState> learners) {
+        long free = -1; // when it failed: before the partial directory is removed
+        try {
+            free = Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException ignored) {
+            // the free space is a hint only
+        }
+        String removed;
+        try {
+            deleteTree(partial);
+            removed = "the partial " + partial.getFileName() + " was removed";
+        } catch (IOException again) {
+            removed = "removing the partial " + partial + " failed too (" + again.getMessage() + "): delete it";
+        }
+        Path previous = latest();
+        StringBuilder m = new StringBuilder("writing checkpoint " + target + " failed: " + e.getMessage());
+        if (String.valueOf(e.getMessage()).contains("No space left on device")
+                || String.valueOf(e.getMessage()).contains("Disk quota exceeded")) {
+            long needed = previous != null ? treeBytes(previous) : tensorBytes(policy, learners);
+            m.append("; a checkpoint of this run needs about ")
+                    .append(needed)
+                    .append(" bytes (")
+                    .append(previous != null ? "the size of " + previous.getFileName() : "its tensors")
+                    .append(") next to the ones kept");
+            if (free >= 0) {
+                m.append(", and ").append(free).append(" were free in ").append(dir);
+            }
+        }
+        m.append("; ").append(removed).append(" and ");
+        m.append(
+                previous != null
+                        ? dir.resolve("latest") + " still names " + previous.getFileName()
+                                + ", intact (--resume continues from it)"
+                        : "there is no earlier checkpoint");
+        return new IOException(m.toString(), e);
+    }
+
+    private static long treeBytes(Path p) {
+        try (Stream<Path> s = Files.walk(p)) {
+            return s.filter(Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The tensors' bytes as this writer stores them (weights, a float32 master when exported narrower, optimizer). */
+    private long tensorBytes(LlamaPolicy policy, Map<String, LearnerState> learners) {
+        long weights =
+                policy.parameters().values().stream().mapToLong(NDArray::size).sum();
+        long bytes = policy.adapter() != null
+                ? weights * 4
+                : weights * format.dtype().bytes();
+        if (policy.adapter() == null && format.dtype() != SafeDtype.F32) {
+            bytes += weights * 4;
+        }
+        for (LearnerState l : learners.values()) {
+            bytes += l.stateTensors().values().stream().mapToLong(NDArray::size).sum() * 4;
+        }
+        return bytes;
+    }
+
+    private void writeFiles(
+            Path tmp,
+            LlamaPolicy policy,
+            Map<String, LearnerState> learners,
+            TrainerState state,
+            String resolvedConfig,
+            dev.revise.rl.learn.PrefetchedBatch prefetched)
+            throws IOException {
         if (policy.adapter() != null) {
             if (adapterBase == null) {
                 throw new IllegalStateException("a LoRA policy's checkpoint needs its base (withAdapterBase)");
@@ -204,13 +300,6 @@ public final class Checkpoints {
         manifest.put("step", state.step());
         manifest.put("config", resolvedConfig);
         Files.writeString(tmp.resolve("manifest.json"), JSON.writeValueAsString(manifest));
-        deleteTree(target); // a checkpoint of this step from a run that died before naming it latest
-        move(tmp, target);
-        Path latestTmp = dir.resolve("latest.tmp");
-        Files.writeString(latestTmp, name(state.step()) + "\n");
-        move(latestTmp, dir.resolve("latest"));
-        prune(target);
-        return target;
     }
 
     /** The checkpoint {@code latest} names, or null when there is none. */

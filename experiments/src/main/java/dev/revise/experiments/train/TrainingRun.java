@@ -474,14 +474,41 @@ public final class TrainingRun {
             double v = e.getValue();
             line.put(e.getKey(), Double.isFinite(v) ? v : null);
         }
-        Files.writeString(
+        appendWhole(
                 runDir.resolve("metrics.jsonl"),
-                JSON.writeValueAsString(line) + "\n",
-                StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+                (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
         if (tensorBoard != null) {
-            tensorBoard.scalars(step, m);
+            try {
+                tensorBoard.scalars(step, m);
+            } catch (IOException e) {
+                throw new IOException(
+                        "writing " + runDir.resolve("tensorboard") + " failed at step " + step + ": " + e.getMessage()
+                                + " (a resumed run starts a new event file)",
+                        e);
+            }
+        }
+    }
+
+    /**
+     * Appends one whole line or nothing: a write that fails (a full disk) is cut back, so the file
+     * keeps only complete lines and a resume reads every one of them.
+     */
+    static void appendWhole(Path file, byte[] line) throws IOException {
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            long before = out.size();
+            try {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(line);
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+            } catch (IOException e) {
+                out.truncate(before);
+                throw new IOException(
+                        "appending to " + file + " failed: " + e.getMessage()
+                                + " (the line was not written; the file keeps its complete lines)",
+                        e);
+            }
         }
     }
 

@@ -121,6 +121,14 @@ class ResumeTest {
 
     /** {@code revise ARGS} in a new JVM with this one's flags and classpath, stdout and stderr to {@code log}. */
     static Process start(List<String> args, Path log) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command(args)).redirectErrorStream(true);
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        pb.redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    /** The command line of {@code revise ARGS} in a new JVM with this one's flags and classpath. */
+    static List<String> command(List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -128,10 +136,7 @@ class ResumeTest {
                 .toList());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.revise.experiments.cli.ReviseCli"));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("OPT_OUT_TRACKING", "true");
-        pb.redirectOutput(log.toFile());
-        return pb.start();
+        return cmd;
     }
 
     private String log(String name) {
