@@ -28,8 +28,9 @@ VARIANTS=(
   "score-no-stage1|$C/score-start-search.yaml|checkpoint.every=70 score.stage1_steps=0 score.stage2_steps=140 run.name=score-no-stage1"
   "score-alpha0|$C/score-start-search.yaml|checkpoint.every=70 rewards.progress.alpha=0 run.name=score-alpha0"
   "rise-start-search|$C/rise-start-search.yaml|checkpoint.every=2"
-  # RISE on SCoRe's budget: 7 x 1,920 tasks ~ SCoRe's 0.94M generated tokens, 7 x 20 = 140 SFT steps
-  "rise-matched|$C/rise-start-search.yaml|checkpoint.every=4 rise.iterations=7 train.tasks_per_step=1920 rise.sft_steps_per_iteration=20 run.name=rise-matched"
+  # RISE on SCoRe's budget: 7 x 400 tasks with 4 candidates per prefix ~ SCoRe's 0.94M generated tokens (candidates
+  # included), 7 x 20 = 140 SFT steps
+  "rise-matched|$C/rise-start-search.yaml|checkpoint.every=4 rise.iterations=7 train.tasks_per_step=400 rise.sft_steps_per_iteration=20 run.name=rise-matched"
 )
 # ONLY="a b": run (and compare) just these variants, e.g. to add one to existing results
 if [[ -n "${ONLY:-}" ]]; then

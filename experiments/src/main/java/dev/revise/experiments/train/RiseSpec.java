@@ -34,7 +34,8 @@ public record RiseSpec(RiseTrainer.Config trainer, SftLearner.Config learner, Re
                 c.integer("rise.sft_batch_rows", 1, Integer.MAX_VALUE),
                 c.bool("rise.train_all_wrong"),
                 r.sampling,
-                r.seed);
+                r.seed,
+                c.integer("rollout.max_batch", 1, 1 << 20)); // candidates sampled per generator call
         SftLearner.Config learner =
                 new SftLearner.Config(r.microBatchRows, r.optimizer((long) iterations * sftSteps, 0));
         return new RiseSpec(trainer, learner, r.reward(RewardPresets.rise()), r.rolloutRewards());

@@ -18,6 +18,7 @@ import dev.revise.rl.Prompt;
 import dev.revise.rl.RewardBreakdown;
 import dev.revise.rl.SamplingParams;
 import dev.revise.rl.Task;
+import dev.revise.rl.learn.MetricNames;
 import dev.revise.rl.learn.PolicyOptimizer;
 import dev.revise.rl.learn.RiseTrainer;
 import dev.revise.rl.learn.SftLearner;
@@ -61,6 +62,15 @@ class RiseTrainerTest {
             boolean trainAllWrong,
             dev.revise.rl.RewardFunction reward,
             int candidates) {
+        return iteration(selection, trainAllWrong, reward, candidates, 8);
+    }
+
+    static Map<String, Double> iteration(
+            RiseTrainer.Selection selection,
+            boolean trainAllWrong,
+            dev.revise.rl.RewardFunction reward,
+            int candidates,
+            int promptsPerCall) {
         List<Task> tasks = List.of(new Task("a", "Q1:", "1"), new Task("b", "Q2:", "2"), new Task("c", "Q0:", "0"));
         try (NDManager root = NDManager.newBaseManager();
                 LlamaPolicy p = GrpoLearnerTest.policy(root, 1);
@@ -86,7 +96,17 @@ class RiseTrainerTest {
                     0)) {
                 RiseTrainer rise = new RiseTrainer(
                         new RiseTrainer.Config(
-                                1, 3, candidates, 0.4, selection, 1, 4, trainAllWrong, SamplingParams.sample(4), 7),
+                                1,
+                                3,
+                                candidates,
+                                0.4,
+                                selection,
+                                1,
+                                4,
+                                trainAllWrong,
+                                SamplingParams.sample(4),
+                                7,
+                                promptsPerCall),
                         new ShuffledTaskSource(tasks, 1, false),
                         rollouts,
                         gen,
@@ -98,6 +118,25 @@ class RiseTrainerTest {
                 return stats;
             }
         }
+    }
+
+    /** Before: the candidates' tokens were missing from batch/generated_tokens (RISE looked 5x cheaper). */
+    @Test
+    void candidateTokensCountAsGeneratedTokensWhateverTheCallSize() {
+        Map<String, Double> one = iteration(RiseTrainer.Selection.ALL, true, RewardPresets.rise(), 4, 1);
+        Map<String, Double> many = iteration(RiseTrainer.Selection.ALL, true, RewardPresets.rise(), 4, 64);
+        int perCandidate;
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaPolicy p = GrpoLearnerTest.policy(root, 1)) {
+            perCandidate = p.tokenizer().encode("A0").length;
+        }
+        // ALL keeps every candidate: as many examples as candidates, each "A<d>"
+        assertEquals(one.get("rise/examples") * perCandidate, one.get("rise/candidate_tokens"), 0);
+        double rolloutTokens = one.get(MetricNames.GENERATED_TOKENS) - one.get("rise/candidate_tokens");
+        assertTrue(rolloutTokens > 0, "the collected episodes' tokens stay counted: " + rolloutTokens);
+        one.keySet().removeIf(k -> k.startsWith("perf/"));
+        many.keySet().removeIf(k -> k.startsWith("perf/"));
+        assertEquals(one, many, "prefixes sampled 1 or 16 per generator call: the same iteration");
     }
 
     @Test

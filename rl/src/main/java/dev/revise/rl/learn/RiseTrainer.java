@@ -79,7 +79,8 @@ public final class RiseTrainer extends CountedTrainer {
             int sftBatchRows,
             boolean trainAllWrong,
             SamplingParams sampling,
-            long rootSeed) {
+            long rootSeed,
+            int promptsPerCall) {
         public Config {
             if (iterations < 1
                     || tasksPerIteration < 1
@@ -91,6 +92,9 @@ public final class RiseTrainer extends CountedTrainer {
             }
             if (!(tau > 0)) {
                 throw new IllegalArgumentException("rise.tau must be > 0, got " + tau);
+            }
+            if (promptsPerCall < 1) {
+                throw new IllegalArgumentException("rollout.max_batch must be >= 1, got " + promptsPerCall);
             }
         }
 
@@ -106,7 +110,8 @@ public final class RiseTrainer extends CountedTrainer {
                     sftBatchRows,
                     trainAllWrong,
                     s,
-                    rootSeed);
+                    rootSeed,
+                    promptsPerCall);
         }
     }
 
@@ -174,19 +179,42 @@ public final class RiseTrainer extends CountedTrainer {
         List<Rollout> collected = c.rollouts();
         stats.putAll(BatchStats.of(collected, c.seconds()));
         stats.putAll(c.sourceMetrics());
-        // 2. best-of-N candidates at every turn's prefix
-        List<SftExample> examples = new ArrayList<>();
+        // 2. best-of-N candidates at every turn's prefix, sampled for many prefixes per generator call
+        List<Prefix> all = new ArrayList<>();
         double solved = 0;
-        int[] prefixes = new int[2]; // all, all-wrong
         for (Rollout r : collected) {
             solved += r.trajectory().last().verdict().correct() ? 1 : 0;
             Task task = taskOf(batch, r.trajectory().taskId());
             double[] onPolicy = reward.score(r.trajectory()).perTurn();
             for (int turn = 0; turn < r.trajectory().size(); turn++) {
-                int[] prefix = r.contextOf(turn); // what the policy saw, window and all
-                examples.addAll(targets(task, r.trajectory(), prefix, onPolicy[turn], turn, prefixes));
+                // what the policy saw, window and all
+                all.add(new Prefix(task, r.trajectory(), r.contextOf(turn), onPolicy[turn], turn));
             }
         }
+        List<SftExample> examples = new ArrayList<>();
+        int[] prefixes = new int[2]; // all, all-wrong
+        long candidateTokens = 0;
+        int perCall = Math.max(1, config.promptsPerCall() / config.candidates());
+        for (int from = 0; from < all.size(); from += perCall) {
+            List<Prefix> chunk = all.subList(from, Math.min(all.size(), from + perCall));
+            List<Prompt> prompts = new ArrayList<>();
+            for (Prefix x : chunk) {
+                for (int k = 0; k < config.candidates(); k++) {
+                    String id = x.episode().taskId() + "#cand";
+                    prompts.add(new Prompt(x.tokens(), Seeds.derive(config.rootSeed(), iteration, id, k, x.turn())));
+                }
+            }
+            List<Completion> sampled = generator.generate(prompts, config.sampling());
+            for (int i = 0; i < chunk.size(); i++) {
+                List<Completion> candidates = sampled.subList(i * config.candidates(), (i + 1) * config.candidates());
+                candidateTokens +=
+                        candidates.stream().mapToInt(Completion::length).sum();
+                examples.addAll(targets(chunk.get(i), candidates, prefixes));
+            }
+        }
+        // the candidates are generated training tokens too: compute-matched comparisons count them
+        stats.put("rise/candidate_tokens", (double) candidateTokens);
+        stats.merge(MetricNames.GENERATED_TOKENS, (double) candidateTokens, Double::sum);
         stats.put("rise/iteration", (double) iteration);
         stats.put("rise/solved_with_oracle", solved / collected.size());
         stats.put("rise/examples", (double) examples.size());
@@ -209,14 +237,15 @@ public final class RiseTrainer extends CountedTrainer {
         return stats;
     }
 
-    private List<SftExample> targets(
-            Task task, Trajectory episode, int[] prefix, double onPolicy, int turn, int[] prefixes) {
-        String taskId = episode.taskId();
-        List<Prompt> prompts = new ArrayList<>();
-        for (int c = 0; c < config.candidates(); c++) {
-            prompts.add(new Prompt(prefix, Seeds.derive(config.rootSeed(), iteration, taskId + "#cand", c, turn)));
-        }
-        List<Completion> candidates = generator.generate(prompts, config.sampling());
+    /** One turn's prefix of a collected episode, with the on-policy attempt's reward there. */
+    private record Prefix(Task task, Trajectory episode, int[] tokens, double onPolicy, int turn) {}
+
+    private List<SftExample> targets(Prefix x, List<Completion> candidates, int[] prefixes) {
+        Task task = x.task();
+        Trajectory episode = x.episode();
+        int[] prefix = x.tokens();
+        double onPolicy = x.onPolicy();
+        int turn = x.turn();
         double[] rewards = new double[candidates.size()];
         boolean[] correct = new boolean[candidates.size()];
         boolean anyCorrect = false;
