@@ -80,19 +80,36 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--samples and --limit must be >= 1");
         }
         Path dir = out != null ? out : defaultOut();
-        SelfCorrectionEval.Result r = SelfCorrectionEval.run(
-                new SelfCorrectionEval.Request(
-                        checkpoint,
-                        dataset,
-                        turns,
-                        feedback,
-                        samples,
-                        limit,
-                        temperature,
-                        seed,
-                        sets,
-                        AttemptIntervention.Mode.parse(intervene)),
-                dir);
+        boolean tty = ProgressDisplay.stderrIsTerminal();
+        ProgressDisplay[] display = new ProgressDisplay[1];
+        SelfCorrectionEval.EpisodeProgress progress = (done, total) -> {
+            if (display[0] == null) {
+                display[0] = ProgressDisplay.open(
+                        "eval", total, 0, "episodes", spec.commandLine().getErr(), tty);
+            }
+            display[0].update(done, "");
+        };
+        SelfCorrectionEval.Result r;
+        try {
+            r = SelfCorrectionEval.run(
+                    new SelfCorrectionEval.Request(
+                            checkpoint,
+                            dataset,
+                            turns,
+                            feedback,
+                            samples,
+                            limit,
+                            temperature,
+                            seed,
+                            sets,
+                            AttemptIntervention.Mode.parse(intervene)),
+                    dir,
+                    progress);
+        } finally {
+            if (display[0] != null) {
+                display[0].close();
+            }
+        }
         PrintWriter o = spec.commandLine().getOut();
         print(o, r.report(), r.extra());
         o.println(r.file());

@@ -143,7 +143,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
     private static void progress(PrintWriter err, String phase, TrainingRun.Progress p) {
         if (p.step() % 10 == 0 || p.step() == p.total()) {
-            err.println("quickstart " + phase + ": " + TrainCommand.line(p));
+            err.println("quickstart " + phase + ": step " + p.step() + "/" + p.total() + " " + TrainCommand.metrics(p));
             err.flush();
         }
     }

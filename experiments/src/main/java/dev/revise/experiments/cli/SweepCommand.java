@@ -92,10 +92,32 @@ final class SweepCommand implements Callable<Integer> {
                 : Path.of("runs", "sweep-" + config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         List<Sweep.Run> plan = Sweep.plan(config, sets, axes, seeds, d);
         PrintWriter err = spec.commandLine().getErr();
+        boolean tty = ProgressDisplay.stderrIsTerminal();
+        ProgressDisplay display = ProgressDisplay.open("sweep", plan.size(), 0, "runs", err, tty);
+        long[] ended = {0};
         Consumer<String> log = line -> {
+            if (tty) {
+                err.print("\r\033[K"); // the line goes above the bar, which redraws under it
+            }
             err.println(line);
             err.flush();
+            // each member's last line says how it ended: done (also when it was already), stopped, failed
+            if (MEMBER_ENDED.matcher(line).matches()) {
+                display.update(++ended[0], "");
+            }
         };
+        try {
+            return sweep(axes, d, plan, err, log);
+        } finally {
+            display.close();
+        }
+    }
+
+    private static final java.util.regex.Pattern MEMBER_ENDED =
+            java.util.regex.Pattern.compile("sweep: .*: (done|stopped.*|failed.*)");
+
+    private Integer sweep(List<Sweep.Axis> axes, Path d, List<Sweep.Run> plan, PrintWriter err, Consumer<String> log)
+            throws Exception {
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
         }

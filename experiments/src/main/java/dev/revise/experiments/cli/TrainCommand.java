@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code revise train}: a training run from a YAML config (defaults, then the file, then {@code
- * --set} overrides). Progress goes to stderr (one rewritten line on a terminal, plain lines
- * otherwise); stdout gets the run directory as its last line.
+ * --set} overrides). Progress goes to stderr ({@link ProgressDisplay}: a bar on a terminal, plain
+ * periodic lines otherwise); stdout gets the run directory as its last line.
  */
 @Command(
         name = "train",
@@ -84,20 +84,21 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         Path dir = runDir != null ? runDir : Path.of("runs", runName(tree));
-        boolean tty = System.console() != null;
+        boolean tty = ProgressDisplay.stderrIsTerminal();
+        ProgressDisplay[] display = new ProgressDisplay[1]; // opened at the first update: a resume starts later
         TrainingRun run = new TrainingRun(tree, dir, resume, p -> {
-            String line = line(p);
-            if (tty) {
-                err.print("\r" + line + "   ");
-                if (p.step() == p.total()) {
-                    err.println();
-                }
-            } else {
-                err.println(line);
+            if (display[0] == null) {
+                display[0] = ProgressDisplay.open("train", p.total(), p.step() - 1, "updates", err, tty);
             }
-            err.flush();
+            display[0].update(p.step(), metrics(p));
         });
-        run.run();
+        try {
+            run.run();
+        } finally {
+            if (display[0] != null) {
+                display[0].close();
+            }
+        }
         out.println(dir);
         out.flush();
         return 0;
@@ -112,16 +113,12 @@ final class TrainCommand implements Callable<Integer> {
         return file.replaceFirst("\\.ya?ml$", "");
     }
 
-    static String line(TrainingRun.Progress p) {
+    /** The key metrics of an update, as the progress display shows them after the rate. */
+    static String metrics(TrainingRun.Progress p) {
         Map<String, Double> m = p.metrics();
         StringBuilder sb = new StringBuilder();
-        int width = Long.toString(p.total()).length();
-        double done = (double) p.step() / p.total();
-        int bar = (int) Math.round(done * 20);
-        sb.append('[').append("#".repeat(bar)).append(".".repeat(20 - bar)).append("] ");
-        sb.append(String.format("step %" + width + "d/%d", p.step(), p.total()));
         if (m.containsKey("train/stage") && m.get("train/stage") > 1) {
-            sb.append(String.format(" stage %.0f", m.get("train/stage")));
+            sb.append(String.format("stage %.0f", m.get("train/stage")));
         }
         append(sb, m, "reward/mean", " reward %.3f");
         append(sb, m, "policy/loss", " loss %.4f");
@@ -130,9 +127,7 @@ final class TrainCommand implements Callable<Integer> {
         append(sb, m, "eval/acc_t1", " | eval acc@t1 %.3f");
         append(sb, m, "eval/acc_t2", " acc@t2 %.3f");
         append(sb, m, "perf/rollout_tokens_per_s", " | %.0f tok/s");
-        long eta = Math.round(p.secondsPerStep() * (p.total() - p.step()));
-        sb.append(String.format(" eta %dm%02ds", eta / 60, eta % 60));
-        return sb.toString();
+        return sb.toString().strip();
     }
 
     private static void append(StringBuilder sb, Map<String, Double> m, String key, String format) {

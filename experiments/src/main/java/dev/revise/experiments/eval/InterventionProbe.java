@@ -31,7 +31,8 @@ final class InterventionProbe {
             List<Task> tasks,
             SamplingParams sampling,
             boolean kvReuse,
-            Map<String, Object> extra) {
+            Map<String, Object> extra,
+            Runnable episodeDone) {
         AttemptIntervention.Mode mode = q.intervene();
         if (env.turns() < 2) {
             throw new IllegalArgumentException("--intervene " + mode.configName() + " replaces attempt 1 before"
@@ -51,7 +52,8 @@ final class InterventionProbe {
                 q.seed(),
                 sampling,
                 kvReuse,
-                AttemptOverride.NONE)) {
+                AttemptOverride.NONE,
+                episodeDone)) {
             own.put(key(r.trajectory().taskId(), r.sample()), r.trajectory().turn(0));
         }
         // 2. the stand-in of each (problem, sample); a corrupt probe keeps only right, corruptible attempts
@@ -99,7 +101,7 @@ final class InterventionProbe {
         };
         List<Trajectory> kept = new ArrayList<>();
         for (Rollout r : SelfCorrectionEval.rollouts(
-                policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling, kvReuse, override)) {
+                policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling, kvReuse, override, episodeDone)) {
             boolean replaced = standIns.containsKey(key(r.trajectory().taskId(), r.sample()));
             // a slip the verifier does not see (e.g. an answer left right) is no corruption
             boolean slipped = mode != AttemptIntervention.Mode.CORRUPT

@@ -59,6 +59,17 @@ public final class SelfCorrectionEval {
     private SelfCorrectionEval() {}
 
     public static Result run(Request q, Path outDir) throws IOException {
+        return run(q, outDir, (done, total) -> {});
+    }
+
+    /** Episodes finished out of those the evaluation will run (for a progress display). */
+    @FunctionalInterface
+    public interface EpisodeProgress {
+        void episodes(long done, long total);
+    }
+
+    /** As {@link #run(Request, Path)}, telling {@code progress} as each episode (of every pass) ends. */
+    public static Result run(Request q, Path outDir, EpisodeProgress progress) throws IOException {
         ConfigTree c = configOf(q);
         TaskSetup taskSetup = new TaskSetup(c);
         EnvironmentConfig env = taskSetup.environment();
@@ -71,14 +82,29 @@ public final class SelfCorrectionEval {
                                     .withTemperature(q.temperature()))
                     .withStopTokenIds(policy.stopTokenIds());
             boolean kvReuse = c.bool("rollout.kv_reuse");
+            // passes: the probe's own first attempts, the K-turn episodes, the K parallel first attempts
+            long total = (long) tasks.size() * q.samples() * (q.intervene() == AttemptIntervention.Mode.OWN ? 1 : 2)
+                    + (env.turns() > 1 ? (long) tasks.size() * env.turns() : 0);
+            long[] done = {0};
+            Runnable episodeDone = () -> progress.episodes(++done[0], total);
             // 1. K-turn episodes, `samples` per problem; with a probe, attempt 1 replaced first
             Map<String, Object> extra = new LinkedHashMap<>();
             List<Trajectory> episodes;
             if (q.intervene() == AttemptIntervention.Mode.OWN) {
                 episodes = trajectories(rollouts(
-                        policy, taskSetup, env, tasks, q.samples(), q.seed(), sampling, kvReuse, AttemptOverride.NONE));
+                        policy,
+                        taskSetup,
+                        env,
+                        tasks,
+                        q.samples(),
+                        q.seed(),
+                        sampling,
+                        kvReuse,
+                        AttemptOverride.NONE,
+                        episodeDone));
             } else {
-                episodes = InterventionProbe.run(q, policy, taskSetup, env, tasks, sampling, kvReuse, extra);
+                episodes =
+                        InterventionProbe.run(q, policy, taskSetup, env, tasks, sampling, kvReuse, extra, episodeDone);
             }
             SelfCorrectionMetrics.Report report = SelfCorrectionMetrics.of(episodes, env.turns());
             extra.put("dataset", q.dataset());
@@ -108,7 +134,8 @@ public final class SelfCorrectionEval {
                         q.seed() ^ 0x9A4A11E1L,
                         sampling,
                         kvReuse,
-                        AttemptOverride.NONE));
+                        AttemptOverride.NONE,
+                        episodeDone));
                 Map<String, int[]> perProblem = parallelPerProblem(parallel);
                 double mK = perProblem.values().stream().mapToInt(v -> v[0]).sum() / (double) tasks.size();
                 extra.put("mK_at_t1", mK);
@@ -159,7 +186,8 @@ public final class SelfCorrectionEval {
             long seed,
             SamplingParams sampling,
             boolean kvReuse,
-            AttemptOverride override) {
+            AttemptOverride override,
+            Runnable episodeDone) {
         RolloutWorker worker = new RolloutWorker(
                 taskSetup.environment(env),
                 policy.generator(),
@@ -168,7 +196,7 @@ public final class SelfCorrectionEval {
                 256,
                 kvReuse,
                 override);
-        return worker.run(new RolloutRequest(tasks, samples, seed ^ 0xE7A1L, 0, sampling), 0);
+        return worker.run(new RolloutRequest(tasks, samples, seed ^ 0xE7A1L, 0, sampling), 0, episodeDone);
     }
 
     static List<Trajectory> trajectories(List<Rollout> rollouts) {

@@ -210,6 +210,7 @@ public final class Sweep {
                             }
                         },
                         null); // a signal reaches this JVM itself
+                log.accept(String.format("sweep: %s seed %d: done", r.variant(), r.seedIndex()));
             } else {
                 pending.add(new Child(r, config, latest != null, dir));
             }

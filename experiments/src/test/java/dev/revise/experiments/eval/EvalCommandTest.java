@@ -52,6 +52,8 @@ class EvalCommandTest {
                 "--set",
                 "env.retry_message=|");
         assertEquals(0, r.status(), r.err());
+        // progress on stderr (not a terminal: plain lines): 6 problems x 2 samples, then 6 x 3 parallel attempts
+        org.assertj.core.api.Assertions.assertThat(r.err()).contains("eval 30/30 episodes (100%)");
         List<String> lines = r.out().strip().lines().toList();
         Path file = Path.of(lines.get(lines.size() - 1));
         assertEquals(dir.resolve("run/eval/step-000002-synthetic-t3/eval.json"), file);

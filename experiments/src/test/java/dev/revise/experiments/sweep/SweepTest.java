@@ -50,6 +50,7 @@ class SweepTest {
         };
         CliTest.Result r = CliTest.run(args);
         assertEquals(0, r.status(), r.err());
+        assertThat(r.err()).contains("sweep 2/2 runs (100%)"); // the progress display, plain: not a terminal
         assertThat(s.resolve("lr=1e-3/seed-0/checkpoints/step-000002")).exists();
         assertThat(s.resolve("lr=2e-3/seed-0/checkpoints/step-000002")).exists();
         CliTest.Result again = CliTest.run(args);

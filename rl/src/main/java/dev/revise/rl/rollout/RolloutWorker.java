@@ -156,6 +156,11 @@ public final class RolloutWorker {
 
     /** Runs every (task, sample) episode of the request to completion. */
     public List<Rollout> run(RolloutRequest request, long policyVersion) {
+        return run(request, policyVersion, () -> {});
+    }
+
+    /** As {@link #run(RolloutRequest, long)}, calling {@code episodeDone} as each episode ends (progress displays). */
+    public List<Rollout> run(RolloutRequest request, long policyVersion, Runnable episodeDone) {
         List<Running> all = new ArrayList<>();
         for (Task task : request.tasks()) {
             for (int g = 0; g < request.groupSize(); g++) {
@@ -165,10 +170,10 @@ public final class RolloutWorker {
         DecodeSession session =
                 reuse ? generator.openSession(Math.min(maxBatch, all.size()), request.sampling()) : null;
         if (session == null) {
-            turnByTurn(all, request);
+            turnByTurn(all, request, episodeDone);
         } else {
             try (session) {
-                continuous(all, request, session);
+                continuous(all, request, session, episodeDone);
             }
         }
         List<Rollout> out = new ArrayList<>(all.size());
@@ -189,7 +194,7 @@ public final class RolloutWorker {
     }
 
     /** Every open episode advances one turn, in padded batches of {@code maxBatch}. */
-    private void turnByTurn(List<Running> all, RolloutRequest request) {
+    private void turnByTurn(List<Running> all, RolloutRequest request, Runnable episodeDone) {
         while (true) {
             List<Running> open = all.stream().filter(r -> !r.episode.isDone()).toList();
             if (open.isEmpty()) {
@@ -205,13 +210,16 @@ public final class RolloutWorker {
                 List<Completion> completions = generator.generate(prompts, request.sampling());
                 for (int i = 0; i < chunk.size(); i++) {
                     advance(chunk.get(i), completions.get(i));
+                    if (chunk.get(i).episode.isDone()) {
+                        episodeDone.run();
+                    }
                 }
             }
         }
     }
 
     /** Each episode a sequence of the session: its next turn is submitted as soon as its attempt is verified. */
-    private void continuous(List<Running> all, RolloutRequest request, DecodeSession session) {
+    private void continuous(List<Running> all, RolloutRequest request, DecodeSession session, Runnable episodeDone) {
         for (int i = 0; i < all.size(); i++) {
             session.submit(i, prompt(all.get(i), request));
         }
@@ -222,6 +230,7 @@ public final class RolloutWorker {
                 advance(r, f.completion());
                 if (r.episode.isDone()) {
                     session.release(f.key());
+                    episodeDone.run();
                 } else {
                     session.submit(f.key(), prompt(r, request));
                 }
