@@ -1,6 +1,7 @@
 package dev.revise.experiments.ray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import dev.revise.envs.SelfCorrectionEnvironment;
@@ -36,6 +37,40 @@ class RayRolloutSourceTest {
                 }
             }
         }
+    }
+
+    /**
+     * Before: Ray's LOCAL mode, whose reference counting is a no-op, kept every weight snapshot and
+     * every unit's result: its object pool (and the heap) grew each update, ~600 MB per 100 updates
+     * of smoke.yaml in tools/soak/soak.py.
+     */
+    @Test
+    void localModeObjectsAreFreedOnceUsed() throws Exception {
+        RolloutFixture f = new RolloutFixture();
+        try (NDManager root = NDManager.newBaseManager();
+                LlamaPolicy policy = f.policy(root);
+                RayRuntime ray = RayRuntime.start(RayOptions.local(Files.createTempDirectory("revise-ray-pool")));
+                RayRolloutSource source = new RayRolloutSource(f.spec, policy, 2, 2, 1)) {
+            source.collect(f.request);
+            int after1 = localPool().size();
+            for (int update = 0; update < 8; update++) {
+                step(root, policy, update); // a new version: a new snapshot to push
+                source.collect(f.request);
+            }
+            assertTrue(
+                    localPool().size() <= after1,
+                    "LOCAL object pool: " + after1 + " after one update, "
+                            + localPool().size() + " after nine");
+        }
+    }
+
+    /** The LOCAL mode object store's pool (Ray 2.39's LocalModeObjectStore.pool). */
+    private static java.util.Map<?, ?> localPool() throws Exception {
+        Object store =
+                io.ray.api.Ray.internal().getClass().getMethod("getObjectStore").invoke(io.ray.api.Ray.internal());
+        java.lang.reflect.Field pool = store.getClass().getDeclaredField("pool");
+        pool.setAccessible(true);
+        return (java.util.Map<?, ?>) pool.get(store);
     }
 
     private static List<Rollout> local(RolloutFixture f, LlamaPolicy policy) {
