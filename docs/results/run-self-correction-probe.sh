@@ -86,6 +86,7 @@ for seed in "${SEEDS[@]}"; do
   done
 done
 
+mkdir -p "$REPORT" # tee opens compare.txt before compare creates the directory
 dirs=()
 for seed in "${SEEDS[@]}"; do for v in "${VARIANTS[@]}"; do dirs+=("$OUT/seed-$seed/${v%%|*}"); done; done
 "$REVISE" compare "${dirs[@]}" --baseline grpo-start-search --out "$REPORT" | tee "$REPORT/compare.txt"
