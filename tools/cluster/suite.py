@@ -230,6 +230,21 @@ def wait_until_dead_nodes(args, n, timeout=90):
     raise AssertionError(f"the head did not mark {n} node(s) dead within {timeout}s")
 
 
+def released_then_resumed(args, before, run, reference, what):
+    """The driver's actor JVMs are gone within 90 s, and --resume on the cluster ends bit-identical to the reference."""
+    deadline = time.monotonic() + 90
+    while len(java_workers(args)) > before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = len(java_workers(args)) - before
+    if left > 0:
+        raise AssertionError(f"{left} actor JVM(s) of the {what} driver still run after 90 s")
+    code = subprocess.run([REVISE, "train", "--run-dir", run, "--resume"], cwd=REPO, env=DRIVER_ENV,
+                          stdout=open(run + "-resume.log", "w"), stderr=subprocess.STDOUT).returncode
+    if code != 0:
+        raise AssertionError(f"--resume exited {code}: " + tail(run + "-resume.log"))
+    same_run(run, reference)
+
+
 def check_driver_killed(args, w):
     """SIGKILL of the driver mid-run, then --resume on the same cluster: bit-identical, no actor left behind."""
     reference = f"{w}/cluster"
@@ -242,17 +257,7 @@ def check_driver_killed(args, w):
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     log(f"killed the driver {p.pid} after update 2")
-    deadline = time.monotonic() + 90
-    while len(java_workers(args)) > before and time.monotonic() < deadline:
-        time.sleep(0.5)
-    left = len(java_workers(args)) - before
-    if left > 0:
-        raise AssertionError(f"{left} actor JVM(s) of the dead driver still run after 90 s")
-    code = subprocess.run([REVISE, "train", "--run-dir", run, "--resume"], cwd=REPO, env=DRIVER_ENV,
-                          stdout=open(run + "-resume.log", "w"), stderr=subprocess.STDOUT).returncode
-    if code != 0:
-        raise AssertionError(f"--resume exited {code}: " + tail(run + "-resume.log"))
-    same_run(run, reference)
+    released_then_resumed(args, before, run, reference, "dead")
 
 
 def check_driver_preempted(args, w):
@@ -273,17 +278,7 @@ def check_driver_preempted(args, w):
     if latest != f"step-{steps[-1]:06d}":
         raise AssertionError(f"latest checkpoint {latest}, but the run logged step {steps[-1]}: work lost")
     log(f"SIGTERM after update 2: stopped after step {steps[-1]}, exit 143")
-    deadline = time.monotonic() + 90
-    while len(java_workers(args)) > before and time.monotonic() < deadline:
-        time.sleep(0.5)
-    left = len(java_workers(args)) - before
-    if left > 0:
-        raise AssertionError(f"{left} actor JVM(s) of the preempted driver still run after 90 s")
-    code = subprocess.run([REVISE, "train", "--run-dir", run, "--resume"], cwd=REPO, env=DRIVER_ENV,
-                          stdout=open(run + "-resume.log", "w"), stderr=subprocess.STDOUT).returncode
-    if code != 0:
-        raise AssertionError(f"--resume exited {code}: " + tail(run + "-resume.log"))
-    same_run(run, reference)
+    released_then_resumed(args, before, run, reference, "preempted")
 
 
 def check_node_killed(args, w):

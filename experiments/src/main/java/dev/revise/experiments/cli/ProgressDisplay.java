@@ -93,10 +93,6 @@ final class ProgressDisplay implements AutoCloseable {
         bar.setExtraMessage(metrics.isEmpty() ? "" : " " + metrics);
     }
 
-    Duration elapsed() {
-        return bar.getTotalElapsed();
-    }
-
     @Override
     public void close() {
         bar.close();

@@ -1,6 +1,5 @@
 package dev.revise.experiments.sweep;
 
-import dev.revise.experiments.train.Preempted;
 import dev.revise.experiments.train.Preemption;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -52,14 +51,7 @@ final class ChildProcesses {
                     failures.add(e.toString());
                 }
             }
-            Preemption.Stop stop = Preemption.signalled();
-            if (stop != null) {
-                throw new Preempted(
-                        stop,
-                        "sweep stopped by " + stop.signal() + ": its running members checkpointed"
-                                + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")")
-                                + "; run the same sweep command again to continue");
-            }
+            Sweep.stopIfSignalled("members", failures);
             if (!failures.isEmpty()) {
                 throw new IllegalStateException("sweep: " + failures.size() + " run(s) failed: "
                         + String.join("; ", failures) + " (run the sweep again to retry them)");

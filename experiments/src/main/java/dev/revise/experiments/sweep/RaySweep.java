@@ -129,14 +129,7 @@ public final class RaySweep {
                 }
             }
         }
-        Preemption.Stop stop = Preemption.signalled();
-        if (stop != null) {
-            throw new Preempted(
-                    stop,
-                    "sweep stopped by " + stop.signal() + ": its running tasks checkpointed"
-                            + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")")
-                            + "; run the same sweep command again to continue");
-        }
+        Sweep.stopIfSignalled("tasks", failures);
         if (!failures.isEmpty()) {
             throw new IllegalStateException("sweep: " + failures.size() + " run(s) failed on Ray: "
                     + String.join("; ", failures) + " (run the sweep again to retry them)");

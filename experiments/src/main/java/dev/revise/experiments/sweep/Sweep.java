@@ -231,6 +231,21 @@ public final class Sweep {
         return sweepDir.resolve("stop");
     }
 
+    /**
+     * After a stop signal, once the running {@code members} checkpointed and ended: the sweep's
+     * {@link dev.revise.experiments.train.Preempted} (exit 143 / 130), naming what failed meanwhile.
+     */
+    static void stopIfSignalled(String members, List<String> failures) {
+        dev.revise.experiments.train.Preemption.Stop stop = dev.revise.experiments.train.Preemption.signalled();
+        if (stop != null) {
+            throw new dev.revise.experiments.train.Preempted(
+                    stop,
+                    "sweep stopped by " + stop.signal() + ": its running " + members + " checkpointed"
+                            + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")")
+                            + "; run the same sweep command again to continue");
+        }
+    }
+
     /** Whether the run's latest complete checkpoint is at its last step. */
     static boolean isFinished(Path config, Run r) throws IOException {
         Path latest = latest(r);
