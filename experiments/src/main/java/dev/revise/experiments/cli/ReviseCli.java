@@ -64,7 +64,7 @@ public final class ReviseCli implements Runnable {
      */
     static void stopOnSignals() {
         if (standalone) {
-            dev.revise.experiments.train.Preemption.installSignalHandlers();
+            dev.revise.experiments.preemption.Preemption.installSignalHandlers();
         }
     }
 
@@ -78,7 +78,7 @@ public final class ReviseCli implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             String name = commandLine.getCommandName();
-            if (ex instanceof dev.revise.experiments.train.Preempted p) {
+            if (ex instanceof dev.revise.experiments.preemption.Preempted p) {
                 err.println("revise " + name + ": " + ex.getMessage());
                 err.flush();
                 return p.exitStatus(); // 143 / 130, as a process the signal had ended

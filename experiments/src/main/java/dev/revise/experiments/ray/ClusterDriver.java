@@ -118,13 +118,13 @@ public final class ClusterDriver {
             Runtime.getRuntime().addShutdownHook(new Thread(p::destroy)); // a killed driver takes its child along
             // a stop signal (handlers installed by train / sweep) goes on to the driver that trains,
             // which checkpoints and exits 143 / 130: this JVM returns that status
-            java.util.function.Consumer<dev.revise.experiments.train.Preemption.Stop> forward =
-                    stop -> dev.revise.experiments.train.Preemption.forward(stop, p.toHandle());
-            dev.revise.experiments.train.Preemption.onSignal(forward);
+            java.util.function.Consumer<dev.revise.experiments.preemption.Preemption.Stop> forward =
+                    stop -> dev.revise.experiments.preemption.Preemption.forward(stop, p.toHandle());
+            dev.revise.experiments.preemption.Preemption.onSignal(forward);
             try {
                 return p.waitFor();
             } finally {
-                dev.revise.experiments.train.Preemption.removeSignalListener(forward);
+                dev.revise.experiments.preemption.Preemption.removeSignalListener(forward);
             }
         } catch (IOException e) {
             throw new IllegalStateException("starting the cluster driver JVM failed: " + e.getMessage(), e);

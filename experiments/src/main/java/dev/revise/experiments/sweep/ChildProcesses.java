@@ -1,6 +1,6 @@
 package dev.revise.experiments.sweep;
 
-import dev.revise.experiments.train.Preemption;
+import dev.revise.experiments.preemption.Preemption;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -233,12 +233,13 @@ public final class Sweep {
 
     /**
      * After a stop signal, once the running {@code members} checkpointed and ended: the sweep's
-     * {@link dev.revise.experiments.train.Preempted} (exit 143 / 130), naming what failed meanwhile.
+     * {@link dev.revise.experiments.preemption.Preempted} (exit 143 / 130), naming what failed meanwhile.
      */
     static void stopIfSignalled(String members, List<String> failures) {
-        dev.revise.experiments.train.Preemption.Stop stop = dev.revise.experiments.train.Preemption.signalled();
+        dev.revise.experiments.preemption.Preemption.Stop stop =
+                dev.revise.experiments.preemption.Preemption.signalled();
         if (stop != null) {
-            throw new dev.revise.experiments.train.Preempted(
+            throw new dev.revise.experiments.preemption.Preempted(
                     stop,
                     "sweep stopped by " + stop.signal() + ": its running " + members + " checkpointed"
                             + (failures.isEmpty() ? "" : " (" + String.join("; ", failures) + ")")

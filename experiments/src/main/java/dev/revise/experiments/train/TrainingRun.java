@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.envs.EnvironmentConfig;
 import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.preemption.Preempted;
+import dev.revise.experiments.preemption.Preemption;
 import dev.revise.experiments.tasks.TaskSetup;
 import dev.revise.policies.LlamaPolicy;
 import dev.revise.policies.MemoryEstimate;

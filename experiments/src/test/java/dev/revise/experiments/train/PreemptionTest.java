@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.experiments.config.ConfigTree;
+import dev.revise.experiments.preemption.Preempted;
+import dev.revise.experiments.preemption.Preemption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.revise.experiments.train;
+package dev.revise.experiments.preemption;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +33,7 @@ import sun.misc.Signal;
 public final class Preemption implements AutoCloseable {
     /** What asked the run to stop, and the exit status that reports it. */
     public record Stop(String signal, int exitStatus) {
-        static Stop of(String name) {
+        public static Stop of(String name) {
             return switch (name) {
                 case "SIGINT" -> new Stop(name, 130);
                 case "SIGTERM" -> new Stop(name, 143);

@@ -1,4 +1,4 @@
-package dev.revise.experiments.train;
+package dev.revise.experiments.preemption;
 
 /**
  * A run (or sweep) stopped by a signal after checkpointing: the command exits with {@link
