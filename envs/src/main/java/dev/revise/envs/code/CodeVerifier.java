@@ -1,29 +1,35 @@
 package dev.revise.envs.code;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.rl.Task;
 import dev.revise.rl.Verdict;
 import dev.revise.rl.Verifier;
-import java.util.Base64;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Runs a response's code against a code task's tests in a {@link PythonSandbox}.
  *
- * <p>HumanEval: program = prompt + candidate + test + {@code check(entry_point)}. MBPP: setup +
- * candidate + each assert, run one by one so the credit is the fraction passed. Either way the
- * harness prints a random completion marker last, so a candidate that exits early with status 0
- * (an easy reward hack for a policy) fails. A candidate determined to read the marker out of its
- * own file can forge it: the sandbox contains damage, not deliberate cheating within the process.
+ * <p>The candidate's program ({@code main.py}: HumanEval's prompt + candidate, MBPP's setup +
+ * candidate) runs in a child process of the trusted {@code harness.py}; the tests run in the
+ * harness' own process and call the candidate's functions through a pipe, and only built-in
+ * values cross back. So a candidate can neither patch what the tests rely on ({@code sys.exit},
+ * builtins, {@code check}, {@code __eq__}) nor print the verdict: candidate output goes to stderr,
+ * and the verdict on stdout's last line must carry a per-run random nonce the candidate never
+ * sees. MBPP runs each assert separately, so the credit is the fraction passed. See
+ * envs/CODE-SANDBOX.md.
  */
 public final class CodeVerifier implements Verifier {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom NONCES = new SecureRandom();
     private static final int MAX_REASON = 300;
-    private static final Pattern MBPP_LINE = Pattern.compile("(\\S+) (\\d+) (\\d+)\\n");
     private static final Pattern LOCATION = Pattern.compile("^\\s*File \"(?:[^\"]*/)?main\\.py\", line (\\d+)");
     private static final Pattern CARETS = Pattern.compile("^\\s*[\\^~]+\\s*$");
 
@@ -40,86 +46,68 @@ public final class CodeVerifier implements Verifier {
         if (code.isBlank()) {
             return Verdict.unparseable("no code found in the response");
         }
-        String marker =
-                "revise-done-" + Long.toHexString(ThreadLocalRandom.current().nextLong() | 1L << 62);
+        byte[] bytes = new byte[16];
+        NONCES.nextBytes(bytes);
+        String nonce = HexFormat.of().formatHex(bytes);
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("nonce", nonce);
+        String program;
         if (task.metadata().containsKey(CodeTasks.TEST_LIST)) {
-            return mbpp(task, code, marker);
+            program = task.metadata().getOrDefault(CodeTasks.TEST_SETUP_CODE, "") + "\n" + code + "\n";
+            spec.put("kind", "mbpp");
+            spec.put("setup", task.metadata().getOrDefault(CodeTasks.TEST_SETUP_CODE, ""));
+            spec.put("tests", CodeTasks.testList(task));
+        } else if (task.metadata().containsKey(CodeTasks.TEST)) {
+            String entry = task.require(CodeTasks.ENTRY_POINT);
+            program = CodeExtraction.humanEvalProgram(task.prompt(), code, entry);
+            spec.put("kind", "humaneval");
+            spec.put("prompt", task.prompt());
+            spec.put("test", task.require(CodeTasks.TEST));
+            spec.put("entry_point", entry);
+        } else {
+            throw new IllegalArgumentException(
+                    "task '" + task.id() + "' is not a code task: it has neither 'test_list' nor 'test' metadata");
         }
-        if (task.metadata().containsKey(CodeTasks.TEST)) {
-            return humanEval(task, code, marker);
-        }
-        throw new IllegalArgumentException(
-                "task '" + task.id() + "' is not a code task: it has neither 'test_list' nor 'test' metadata");
-    }
-
-    private Verdict humanEval(Task task, String code, String marker) {
-        String entry = task.require(CodeTasks.ENTRY_POINT);
-        String program = CodeExtraction.humanEvalProgram(task.prompt(), code, entry)
-                + "\n\n"
-                + task.require(CodeTasks.TEST)
-                + "\n\ncheck(" + entry + ")\n"
-                + "__import__('sys').stdout.write('\\n" + marker + "\\n')\n";
-        SandboxResult r = sandbox.run(program);
-        if (r.exitCode() == 0
-                && !r.timedOut()
-                && !r.outputLimitHit()
-                && r.stdout().contains(marker)) {
-            return Verdict.correct(code, "all tests passed" + truncationNote(r));
-        }
-        return Verdict.incorrect(code, 0, failure(r));
-    }
-
-    private Verdict mbpp(Task task, String code, String marker) {
-        List<String> tests = CodeTasks.testList(task);
-        String encoded;
+        SandboxResult r;
         try {
-            encoded = Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(tests));
+            r = sandbox.runTests(program, JSON.writeValueAsString(spec));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        String program = task.metadata().getOrDefault(CodeTasks.TEST_SETUP_CODE, "")
-                + "\n"
-                + code
-                + "\n\n"
-                + String.join(
-                        "\n",
-                        "def __revise_run_tests():",
-                        "    import base64, json, sys, traceback",
-                        "    tests = json.loads(base64.b64decode('" + encoded + "').decode('utf-8'))",
-                        "    passed, first = 0, None",
-                        "    for t in tests:",
-                        "        try:",
-                        "            exec(t, globals())",
-                        "            passed += 1",
-                        "        except BaseException:",
-                        "            if first is None:",
-                        "                first = 'failing test: ' + t + '\\n' + traceback.format_exc()",
-                        "    sys.stdout.write('\\n" + marker + " %d %d\\n' % (passed, len(tests)))",
-                        "    sys.stdout.flush()",
-                        "    if first is not None:",
-                        "        sys.stderr.write(first)",
-                        "        sys.exit(1)",
-                        "",
-                        "__revise_run_tests()",
-                        "");
-        SandboxResult r = sandbox.run(program);
-        Matcher m = MBPP_LINE.matcher(r.stdout());
-        int passed = -1;
-        int total = tests.size();
-        while (m.find()) {
-            if (m.group(1).equals(marker)) {
-                passed = Integer.parseInt(m.group(2));
-            }
-        }
-        boolean clean = !r.timedOut() && !r.outputLimitHit();
-        if (clean && r.exitCode() == 0 && passed == total) {
-            return Verdict.correct(code, "all " + total + " tests passed" + truncationNote(r));
-        }
-        if (!clean || passed < 0) {
+        return score(code, r, nonce);
+    }
+
+    private Verdict score(String code, SandboxResult r, String nonce) {
+        JsonNode verdict = r.timedOut() || r.outputLimitHit() ? null : verdictLine(r.stdout(), nonce);
+        if (verdict == null) {
             return Verdict.incorrect(code, 0, failure(r));
         }
-        String reason = "passed " + passed + " of " + total + " tests; " + failure(r);
-        return Verdict.incorrect(code, passed / (double) total, clip(reason));
+        int passed = verdict.path("passed").asInt(0);
+        int total = verdict.path("total").asInt(1);
+        JsonNode reason = verdict.path("reason");
+        if (reason.isNull() && passed == total && total > 0) {
+            return Verdict.correct(
+                    code, (total == 1 ? "all tests passed" : "all " + total + " tests passed") + truncationNote(r));
+        }
+        String why = reason.isTextual() ? reason.asText() : "not every test passed";
+        if (total > 1) {
+            why = "passed " + passed + " of " + total + " tests; " + why;
+        }
+        return Verdict.incorrect(code, total > 0 ? passed / (double) total : 0, clip(why) + truncationNote(r));
+    }
+
+    /** The harness' verdict: stdout's last line, if it is JSON carrying this run's nonce. */
+    private static JsonNode verdictLine(String stdout, String nonce) {
+        List<String> lines = stdout.lines().filter(l -> !l.isBlank()).toList();
+        if (lines.isEmpty()) {
+            return null;
+        }
+        try {
+            JsonNode v = JSON.readTree(lines.get(lines.size() - 1));
+            return v != null && v.isObject() && nonce.equals(v.path("nonce").asText(null)) ? v : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
     }
 
     /** Why a run failed, most specific cause first. */
@@ -142,7 +130,7 @@ public final class CodeVerifier implements Verifier {
                     + note;
         }
         if (r.exitCode() == 0) {
-            return "exited with status 0 before the tests completed (no completion marker)" + note;
+            return "exited with status 0 before the tests completed (no verdict from the harness)" + note;
         }
         if (last.startsWith("SyntaxError") || last.startsWith("IndentationError") || last.startsWith("TabError")) {
             return clip("syntax error: " + last + errorLocation(err)) + note;

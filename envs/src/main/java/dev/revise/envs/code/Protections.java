@@ -15,6 +15,10 @@ import java.util.List;
  * @param noNetwork runs get a new network namespace with only a loopback device that is down
  * @param readOnlyFilesystem a mount namespace where every mount but the work directory is
  *     read-only (so /tmp, /dev/shm, /var/tmp cannot be written)
+ * @param minimalMountView the run sees only Python's installation (/usr's bin, sbin, lib* and
+ *     libexec, or the interpreter's own prefix), four device files, its own /proc and a
+ *     size-limited tmpfs work dir: the host's data, home directories, /tmp and the JVM's files do
+ *     not exist for it (see envs/CODE-SANDBOX.md for what stays visible without it)
  * @param privilegeDrop the candidate runs as {@code nobody:nogroup} without supplementary
  *     groups (only when the JVM runs as root)
  * @param noNewPrivileges {@code no_new_privs} and an empty capability bounding set: setuid
@@ -28,6 +32,7 @@ public record Protections(
         boolean rlimits,
         boolean noNetwork,
         boolean readOnlyFilesystem,
+        boolean minimalMountView,
         boolean privilegeDrop,
         boolean noNewPrivileges,
         boolean runningAsRoot) {
@@ -39,6 +44,7 @@ public record Protections(
                 && rlimits
                 && noNetwork
                 && readOnlyFilesystem
+                && minimalMountView
                 && noNewPrivileges
                 && (privilegeDrop || !runningAsRoot);
     }
@@ -52,6 +58,8 @@ public record Protections(
         out.add("resource limits (prlimit: memory, processes, file size, CPU, open files): " + onOff(rlimits));
         out.add("no network (new network namespace): " + onOff(noNetwork));
         out.add("read-only filesystem outside the work dir (mount namespace): " + onOff(readOnlyFilesystem));
+        out.add("minimal mount view (only Python's installation, a tmpfs work dir, own /proc): "
+                + onOff(minimalMountView));
         out.add("privilege drop to nobody: "
                 + (runningAsRoot ? onOff(privilegeDrop) : "not needed (not running as root)"));
         out.add("no_new_privs + empty capability bounding set: " + onOff(noNewPrivileges));

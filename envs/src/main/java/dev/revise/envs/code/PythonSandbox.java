@@ -66,6 +66,7 @@ public final class PythonSandbox implements AutoCloseable {
                 tools.prlimit() != null,
                 tools.unshare() != null,
                 tools.fullNamespaces(),
+                tools.mountView(),
                 tools.drop(),
                 tools.setpriv() != null,
                 tools.root());
@@ -89,14 +90,30 @@ public final class PythonSandbox implements AutoCloseable {
         return config;
     }
 
-    /** Runs one program as {@code main.py}; blocks while {@code maxConcurrent} runs are active. */
+    /**
+     * Runs one program as {@code main.py} and returns what it did; blocks while {@code
+     * maxConcurrent} runs are active. For scoring, {@link CodeVerifier} uses {@link #runTests}.
+     */
     public SandboxResult run(String program) {
+        return execute(program, null);
+    }
+
+    /**
+     * Runs {@code program} as {@code main.py} in a child of the trusted {@code harness.py}, which
+     * reads the tests {@code spec} (JSON, with the run's nonce) from its stdin and prints the
+     * verdict as the last line of stdout.
+     */
+    SandboxResult runTests(String program, String spec) {
+        return execute(program, spec);
+    }
+
+    private SandboxResult execute(String program, String spec) {
         if (closed) {
             throw new IllegalStateException("python sandbox is closed");
         }
         slots.acquireUninterruptibly();
         try {
-            return launcher.execute(program, tools, config.timeout().toMillis());
+            return launcher.execute(program, spec, tools, config.timeout().toMillis());
         } finally {
             slots.release();
         }
@@ -125,8 +142,20 @@ public final class PythonSandbox implements AutoCloseable {
                     + String.join(", ", pythons) + "); install python3 (e.g. apt-get install python3, "
                     + "brew install python) or set SandboxConfig.python");
         }
-        Tools base =
-                new Tools(null, which("setsid"), null, false, which("sh"), prlimit, null, false, which("kill"), root);
+        Tools base = new Tools(
+                null,
+                which("setsid"),
+                null,
+                false,
+                false,
+                null,
+                which("sh"),
+                prlimit,
+                null,
+                false,
+                root ? dropIds() : null,
+                which("kill"),
+                root);
         Tools chosen = null;
         // As root a privilege drop is what keeps the candidate from owning the machine: prefer a
         // python that nobody can run (a pyenv python under /root cannot) over the PATH's first.
@@ -156,7 +185,7 @@ public final class PythonSandbox implements AutoCloseable {
     /** The first python that runs through {@code t}, with rlimits if they work. */
     private Tools firstWorking(List<String> pythons, Tools t, List<String> tried) {
         for (String python : pythons) {
-            Tools withPython = t.withPython(python);
+            Tools withPython = t.withPython(python, null);
             String failure = probe(withPython);
             if (failure == null) {
                 return withPython;
@@ -170,25 +199,71 @@ public final class PythonSandbox implements AutoCloseable {
         return null;
     }
 
+    /**
+     * The strongest namespace setup that runs python here: the minimal mount view, else the
+     * read-only remount, else the network namespace only.
+     */
     private Tools withNamespaces(Tools t, String unshare) {
         if (unshare == null) {
             return t;
         }
-        if (t.sh() != null && probe(t.withUnshare(unshare, true)) == null) {
-            return t.withUnshare(unshare, true);
+        if (t.sh() != null && which("chroot") != null) {
+            Tools view = inMountView(t).withUnshare(unshare, true, true);
+            String failure = probe(view);
+            if (failure == null) {
+                return view;
+            }
+            LOG.warn(
+                    "python sandbox: the minimal mount view does not work here ({}); the host's files stay"
+                            + " readable (read-only)",
+                    failure);
         }
-        String failure = probe(t.withUnshare(unshare, false));
+        if (t.sh() != null && probe(t.withUnshare(unshare, true, false)) == null) {
+            return t.withUnshare(unshare, true, false);
+        }
+        String failure = probe(t.withUnshare(unshare, false, false));
         if (failure == null) {
-            return t.withUnshare(unshare, false);
+            return t.withUnshare(unshare, false, false);
         }
         LOG.warn("python sandbox: unshare does not work here ({}); runs keep the host network", failure);
         return t;
     }
 
+    /**
+     * The interpreter by its real path (a venv's or a shim's link does not exist in the view),
+     * with its installation prefix to bind when it is not under the /usr directories every view
+     * has.
+     */
+    private static Tools inMountView(Tools t) {
+        try {
+            Path real = Path.of(t.python()).toRealPath();
+            Path prefix = real.getParent().getParent();
+            boolean inUsr = prefix.equals(Path.of("/usr"))
+                    || List.of("bin", "sbin", "lib", "lib64", "libexec").stream()
+                            .anyMatch(d -> prefix.startsWith(Path.of("/usr", d)));
+            return t.withPython(real.toString(), inUsr ? null : prefix.toString());
+        } catch (IOException | NullPointerException e) {
+            return t;
+        }
+    }
+
+    /** nobody's numeric uid and gid, or null if it has none here. */
+    private static String dropIds() {
+        List<String> uid = SandboxLauncher.runQuietly(List.of("id", "-u", DROP_USER), 5000);
+        List<String> gid = SandboxLauncher.runQuietly(List.of("id", "-g", DROP_USER), 5000);
+        if (uid.size() == 1
+                && gid.size() == 1
+                && uid.get(0).matches("\\d+")
+                && gid.get(0).matches("\\d+")) {
+            return uid.get(0) + ":" + gid.get(0);
+        }
+        return null;
+    }
+
     /** Null if a probe program runs to completion through the given tools, else why not. */
     private String probe(Tools t) {
         try {
-            SandboxResult r = launcher.execute(PROBE, t, 15_000);
+            SandboxResult r = launcher.execute(PROBE, null, t, 15_000);
             if (r.exitCode() == 0 && r.stdout().strip().equals("ok")) {
                 return null;
             }

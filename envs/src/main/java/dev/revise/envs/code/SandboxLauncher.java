@@ -2,13 +2,17 @@ package dev.revise.envs.code;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
@@ -31,17 +35,20 @@ final class SandboxLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxLauncher.class);
     static final String DROP_USER = "nobody";
     static final String DROP_GROUP = "nogroup";
-    private static final String PATH = "/usr/local/bin:/usr/bin:/bin";
+    private static final String PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+    /** Files and directories the candidate may create in the mount view's work dir. */
+    private static final int WORK_INODES = 1024;
 
     /**
      * Runs as root inside the new mount namespace: keeps the work directory writable through its
      * own bind mount, makes every other mount read-only there (the host is unaffected: unshare
-     * makes propagation private), then enters the directory through the new mount.
+     * makes propagation private), then enters the directory through the new mount. The fallback
+     * where {@link #VIEW_SCRIPT} does not work.
      */
-    private static final String MOUNT_SCRIPT = String.join(
+    private static final String READ_ONLY_SCRIPT = String.join(
             "\n",
             "set -e",
-            "w=\"$1\"; shift",
+            "w=\"$1\"; shift 4",
             "mount --bind \"$w\" \"$w\"",
             "for p in $(cut -d' ' -f2 /proc/self/mounts); do",
             "  case \"$p\" in \"$w\"|/proc|/proc/*|/sys|/sys/*|/dev|/dev/pts) ;;",
@@ -52,38 +59,136 @@ final class SandboxLauncher {
             "exec \"$@\"");
 
     /**
+     * The minimal mount view, run as root inside the new mount namespace: a new root on a small
+     * tmpfs holding only {@code /usr/{bin,sbin,lib*,libexec}} (and the interpreter's prefix when
+     * it lives elsewhere) read-only, four device files, the dynamic linker's cache, a fresh /proc
+     * of the run's pid namespace and the work directory as a size- and inode-limited tmpfs with
+     * the run's files copied in; then the root is made read-only and the rest runs chrooted in
+     * {@code /work}. Nothing else of the host (data, home directories, /tmp, /dev/shm, the JVM's
+     * files) exists there, and nothing the candidate writes reaches the host's disk.
+     */
+    private static final String VIEW_SCRIPT = String.join(
+            "\n",
+            "set -e",
+            "w=\"$1\"; owner=\"$2\"; prefix=\"$3\"; work=\"$4\"; shift 4",
+            "r=\"$w/.root\"",
+            "ro() { [ -e \"$r$1\" ] || mkdir -p \"$r$1\"; mount --bind \"$1\" \"$r$1\"; mount -o remount,bind,ro \"$r$1\"; }",
+            "mount -t tmpfs -o size=1m,nr_inodes=512,mode=0755 revise-root \"$r\"",
+            "for d in bin sbin lib lib32 lib64 libx32; do",
+            "  if [ -L \"/$d\" ]; then ln -s \"$(readlink \"/$d\")\" \"$r/$d\"; elif [ -d \"/$d\" ]; then ro \"/$d\"; fi",
+            "done",
+            "for d in bin sbin lib lib32 lib64 libx32 libexec; do",
+            "  if [ -d \"/usr/$d\" ] && [ ! -L \"/usr/$d\" ]; then ro \"/usr/$d\"; fi",
+            "done",
+            "if [ -n \"$prefix\" ]; then ro \"$prefix\"; fi",
+            "mkdir -p \"$r/dev\" \"$r/etc\" \"$r/proc\" \"$r/tmp\" \"$r/work\"",
+            "for f in null zero random urandom; do touch \"$r/dev/$f\"; mount --bind \"/dev/$f\" \"$r/dev/$f\"; done",
+            "if [ -f /etc/ld.so.cache ]; then touch \"$r/etc/ld.so.cache\"; ro /etc/ld.so.cache; fi",
+            "mount -t proc proc \"$r/proc\"",
+            "mount -t tmpfs -o \"$work,mode=0700\" revise-work \"$r/work\"",
+            "for f in \"$w\"/*; do cp \"$f\" \"$r/work/\"; done",
+            "if [ -n \"$owner\" ]; then chown -R \"$owner\" \"$r/work\"; fi",
+            "mount -o remount,ro revise-root \"$r\"",
+            "exec chroot \"$r\" /bin/sh -c 'cd /work && exec \"$@\"' sh \"$@\"");
+
+    /** The interpreter's entry point: the harness in tests mode, the program itself in raw mode. */
+    static final String HARNESS = "harness.py";
+
+    static final String PROGRAM = "main.py";
+
+    /**
      * The tools a run goes through; null (or false) where a protection is not used.
      *
-     * @param fullNamespaces pid and mount namespaces (with the read-only remount) besides the
-     *     network one; false with a non-null {@code unshare} means the network namespace only
-     * @param drop switch to nobody (with setpriv, which otherwise only sets no_new_privs)
+     * @param fullNamespaces pid and mount namespaces (with {@link #VIEW_SCRIPT} or {@link
+     *     #READ_ONLY_SCRIPT}) besides the network one; false with a non-null {@code unshare} means
+     *     the network namespace only
+     * @param mountView with {@code fullNamespaces}: the minimal mount view rather than the
+     *     read-only remount
+     * @param pythonPrefix the interpreter's installation when it is outside /usr (bound into the
+     *     mount view), else null
+     * @param drop switch to {@code dropIds} (with setpriv, which otherwise only sets no_new_privs)
+     * @param dropIds nobody's numeric "uid:gid" (numeric, since the mount view has no /etc/passwd)
      */
     record Tools(
             String python,
             String setsid,
             String unshare,
             boolean fullNamespaces,
+            boolean mountView,
+            String pythonPrefix,
             String sh,
             String prlimit,
             String setpriv,
             boolean drop,
+            String dropIds,
             String kill,
             boolean root) {
-        Tools withPython(String p) {
-            return new Tools(p, setsid, unshare, fullNamespaces, sh, prlimit, setpriv, drop, kill, root);
+        Tools withPython(String p, String prefix) {
+            return new Tools(
+                    p,
+                    setsid,
+                    unshare,
+                    fullNamespaces,
+                    mountView,
+                    prefix,
+                    sh,
+                    prlimit,
+                    setpriv,
+                    drop,
+                    dropIds,
+                    kill,
+                    root);
         }
 
         Tools with(String setprivPath, boolean dropToNobody) {
             return new Tools(
-                    python, setsid, unshare, fullNamespaces, sh, prlimit, setprivPath, dropToNobody, kill, root);
+                    python,
+                    setsid,
+                    unshare,
+                    fullNamespaces,
+                    mountView,
+                    pythonPrefix,
+                    sh,
+                    prlimit,
+                    setprivPath,
+                    dropToNobody,
+                    dropIds,
+                    kill,
+                    root);
         }
 
         Tools withoutRlimits() {
-            return new Tools(python, setsid, unshare, fullNamespaces, sh, null, setpriv, drop, kill, root);
+            return new Tools(
+                    python,
+                    setsid,
+                    unshare,
+                    fullNamespaces,
+                    mountView,
+                    pythonPrefix,
+                    sh,
+                    null,
+                    setpriv,
+                    drop,
+                    dropIds,
+                    kill,
+                    root);
         }
 
-        Tools withUnshare(String path, boolean full) {
-            return new Tools(python, setsid, path, full, sh, prlimit, setpriv, drop, kill, root);
+        Tools withUnshare(String path, boolean full, boolean view) {
+            return new Tools(
+                    python,
+                    setsid,
+                    path,
+                    full,
+                    full && view,
+                    pythonPrefix,
+                    sh,
+                    prlimit,
+                    setpriv,
+                    drop,
+                    dropIds,
+                    kill,
+                    root);
         }
     }
 
@@ -95,7 +200,11 @@ final class SandboxLauncher {
         this.readers = readers;
     }
 
-    SandboxResult execute(String program, Tools t, long timeoutMillis) {
+    /**
+     * Runs {@code program} as {@code main.py}: directly when {@code spec} is null, else under
+     * {@code harness.py}, which reads {@code spec} from stdin (see that file's header).
+     */
+    SandboxResult execute(String program, String spec, Tools t, long timeoutMillis) {
         Path dir;
         try {
             dir = Files.createTempDirectory(config.workRoot(), "revise-sandbox-");
@@ -103,8 +212,8 @@ final class SandboxLauncher {
             throw new UncheckedIOException("python sandbox: cannot create a work directory in " + config.workRoot(), e);
         }
         try {
-            prepare(dir, program, t);
-            return launch(dir, t, timeoutMillis);
+            prepare(dir, program, spec != null, t);
+            return launch(dir, spec, t, timeoutMillis);
         } catch (IOException e) {
             throw new UncheckedIOException("python sandbox: " + e.getMessage(), e);
         } finally {
@@ -112,15 +221,30 @@ final class SandboxLauncher {
         }
     }
 
-    private void prepare(Path dir, String program, Tools t) throws IOException {
-        Path main = dir.resolve("main.py");
-        Files.writeString(main, program, StandardCharsets.UTF_8);
-        if (t.drop) {
+    private void prepare(Path dir, String program, boolean harness, Tools t) throws IOException {
+        List<Path> files = new ArrayList<>();
+        files.add(Files.writeString(dir.resolve(PROGRAM), program, StandardCharsets.UTF_8));
+        if (harness) {
+            try (InputStream in = SandboxLauncher.class.getResourceAsStream(HARNESS)) {
+                if (in == null) {
+                    throw new IllegalStateException("python sandbox: " + HARNESS + " is missing from the classpath");
+                }
+                Path h = dir.resolve(HARNESS);
+                Files.copy(in, h);
+                files.add(h);
+            }
+        }
+        if (t.mountView()) {
+            // The mount point of the run's own root; the files are copied into its tmpfs work dir.
+            Files.createDirectory(dir.resolve(".root"));
+        } else if (t.drop()) {
             // The candidate runs as nobody: it must own its directory to write there (0700 keeps
-            // other users out) and be able to read main.py.
+            // other users out) and be able to read its files.
             UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
             Files.setOwner(dir, users.lookupPrincipalByName(DROP_USER));
-            Files.setPosixFilePermissions(main, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        for (Path f : files) {
+            setPermissions(f, "rw-r--r--");
         }
         setPermissions(dir, "rwx------");
     }
@@ -138,7 +262,16 @@ final class SandboxLauncher {
             cmd.add("--net");
             if (t.fullNamespaces) {
                 cmd.addAll(List.of("--mount", "--pid", "--fork", "--kill-child", "--mount-proc"));
-                cmd.addAll(List.of(t.sh, "-c", MOUNT_SCRIPT, "sh", dir.toString()));
+                String work = "size=" + 4 * config.maxFileBytes() + ",nr_inodes=" + WORK_INODES;
+                cmd.addAll(List.of(
+                        t.sh,
+                        "-c",
+                        t.mountView ? VIEW_SCRIPT : READ_ONLY_SCRIPT,
+                        "sh",
+                        dir.toString(),
+                        t.drop && t.dropIds != null ? t.dropIds : "",
+                        t.pythonPrefix != null ? t.pythonPrefix : "",
+                        work));
             }
         }
         if (t.prlimit != null) {
@@ -155,21 +288,37 @@ final class SandboxLauncher {
         if (t.setpriv != null) {
             cmd.add(t.setpriv);
             if (t.drop) {
-                cmd.addAll(List.of("--reuid=" + DROP_USER, "--regid=" + DROP_GROUP, "--clear-groups"));
+                String[] ids = t.dropIds != null ? t.dropIds.split(":") : new String[] {DROP_USER, DROP_GROUP};
+                cmd.addAll(List.of("--reuid=" + ids[0], "--regid=" + ids[1], "--clear-groups"));
             }
             cmd.addAll(List.of("--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", "--"));
         }
-        cmd.addAll(List.of(t.python, "-I", "-B", "main.py"));
+        cmd.addAll(List.of(t.python, "-I", "-B"));
+        cmd.add(Files.exists(dir.resolve(HARNESS)) ? HARNESS : PROGRAM);
         return cmd;
     }
 
-    private SandboxResult launch(Path dir, Tools t, long timeoutMillis) throws IOException {
+    private SandboxResult launch(Path dir, String spec, Tools t, long timeoutMillis) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(dir, t)).directory(dir.toFile());
         pb.environment().clear();
         pb.environment().put("PATH", PATH);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (spec == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
         long start = System.nanoTime();
         Process p = pb.start();
+        if (spec != null) {
+            // Written from another thread: a harness that dies first must not block this one.
+            readers.submit(() -> {
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write(spec.getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // The run ended before reading its spec; its verdict is missing and says so.
+                }
+            });
+        } else {
+            p.getOutputStream().close();
+        }
         CompletableFuture<Void> overLimit = new CompletableFuture<>();
         AtomicLong total = new AtomicLong();
         int half = config.keptOutputBytes() / 2;
@@ -249,17 +398,22 @@ final class SandboxLauncher {
     }
 
     /** Deletes what the candidate left, including directories it made unreadable. */
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try {
             if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
                 try (var walk = Files.walk(dir)) {
-                    walk.filter(Files::isDirectory).forEach(d -> {
-                        try {
-                            setPermissions(d, "rwx------");
-                        } catch (IOException e) {
-                            // Deletion below reports what is left.
-                        }
-                    });
+                    // Never through a link: a candidate's symlink to a host directory must not
+                    // make this (possibly root) process chmod that directory.
+                    walk.filter(d -> Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS))
+                            .forEach(d -> {
+                                try {
+                                    Files.getFileAttributeView(
+                                                    d, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                                            .setPermissions(PosixFilePermissions.fromString("rwx------"));
+                                } catch (IOException e) {
+                                    // Deletion below reports what is left.
+                                }
+                            });
                 }
             }
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
