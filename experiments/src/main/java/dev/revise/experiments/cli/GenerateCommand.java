@@ -8,6 +8,7 @@ import dev.revise.rl.Completion;
 import dev.revise.rl.Message;
 import dev.revise.rl.Prompt;
 import dev.revise.rl.SamplingParams;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,8 +89,21 @@ final class GenerateCommand implements Callable<Integer> {
             for (int i = 0; i < samples; i++) {
                 prompts.add(new Prompt(ids, seed + i));
             }
+            List<Completion> completions;
+            // Progress in decoding steps: each step samples one token of every open row, and
+            // maxNewTokens steps is the most a call takes.
+            PrintWriter err = spec.commandLine().getErr();
+            try (ProgressDisplay display = ProgressDisplay.open(
+                    "generate", maxNewTokens, 0, "steps", err, ProgressDisplay.stderrIsTerminal())) {
+                completions = policy.generator()
+                        .generate(
+                                prompts,
+                                params,
+                                (steps, tokens, open) ->
+                                        display.update(steps, "tokens " + tokens + ", open " + open + "/" + samples));
+            }
             List<Map<String, Object>> out = new ArrayList<>();
-            for (Completion c : policy.generator().generate(prompts, params)) {
+            for (Completion c : completions) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("text", c.text());
                 m.put("token_ids", c.tokenIds());

@@ -65,6 +65,11 @@ public final class LlamaGenerator implements Generator {
 
     @Override
     public List<Completion> generate(List<Prompt> prompts, SamplingParams params) {
+        return generate(prompts, params, null);
+    }
+
+    @Override
+    public List<Completion> generate(List<Prompt> prompts, SamplingParams params, StepListener listener) {
         if (prompts.isEmpty()) {
             return List.of();
         }
@@ -78,7 +83,7 @@ public final class LlamaGenerator implements Generator {
             JniUtils.setNumThreads(1);
         }
         try {
-            return run(prompts, params);
+            return run(prompts, params, listener);
         } finally {
             JniUtils.setGradMode(wasGrad);
             if (single) {
@@ -87,7 +92,7 @@ public final class LlamaGenerator implements Generator {
         }
     }
 
-    private List<Completion> run(List<Prompt> prompts, SamplingParams params) {
+    private List<Completion> run(List<Prompt> prompts, SamplingParams params, StepListener listener) {
         int b = prompts.size();
         int vocab = model.config().vocabSize();
         int longest = 0;
@@ -171,6 +176,9 @@ public final class LlamaGenerator implements Generator {
                         reasons[i] = r;
                         open--;
                     }
+                }
+                if (listener != null) {
+                    listener.onStep(n + 1, Arrays.stream(lengths).asLongStream().sum(), open);
                 }
                 if (open == 0 || n == maxNew - 1) {
                     break;

@@ -58,6 +58,28 @@ class LlamaGeneratorTest {
                 !java.util.Arrays.equals(alone.tokenIds(), other.tokenIds()), "another seed gave the same 12 tokens");
     }
 
+    @Test
+    void aStepListenerSeesEveryStepAndChangesNoSample() {
+        List<Prompt> prompts = List.of(new Prompt(new int[] {1, 5, 6, 7}, 3), new Prompt(new int[] {1, 2}, 4));
+        SamplingParams params = SamplingParams.sample(9);
+        List<Completion> plain = policy.generator().generate(prompts, params);
+        List<long[]> steps = new ArrayList<>();
+        List<Completion> watched = policy.generator()
+                .generate(prompts, params, (n, tokens, open) -> steps.add(new long[] {n, tokens, open}));
+        for (int i = 0; i < prompts.size(); i++) {
+            assertArrayEquals(plain.get(i).tokenIds(), watched.get(i).tokenIds());
+            assertArrayEquals(plain.get(i).logProbs(), watched.get(i).logProbs());
+        }
+        int longest = Math.max(plain.get(0).length(), plain.get(1).length());
+        assertEquals(longest, steps.size());
+        for (int i = 0; i < steps.size(); i++) {
+            assertEquals(i + 1, steps.get(i)[0]);
+        }
+        long[] last = steps.get(steps.size() - 1);
+        assertEquals(plain.get(0).length() + plain.get(1).length(), last[1]);
+        assertEquals(0, last[2], "every row has stopped after the last step");
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(doubles = {1.0, 0.6, 1.7})
     void sampledLogProbsEqualScoredLogProbsAtTheSamplingTemperature(double temperature) {
