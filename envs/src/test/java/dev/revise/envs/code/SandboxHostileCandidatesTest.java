@@ -10,15 +10,12 @@ import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,32 +34,15 @@ class SandboxHostileCandidatesTest {
 
     @BeforeAll
     static void start() throws IOException {
-        // Our own work root, to find every process of these runs by working directory; 0711 so
-        // nobody can reach its run directories.
-        workRoot = Files.createTempDirectory("revise-sandbox-test-");
-        Files.setPosixFilePermissions(workRoot, PosixFilePermissions.fromString("rwx--x--x"));
-        SandboxConfig defaults = SandboxConfig.defaults();
-        sandbox = new PythonSandbox(new SandboxConfig(
-                null,
-                TIMEOUT,
-                256L << 20,
-                defaults.maxProcesses(),
-                defaults.maxFileBytes(),
-                defaults.maxOpenFiles(),
-                defaults.keptOutputBytes(),
-                defaults.maxOutputBytes(),
-                2,
-                workRoot,
-                false));
+        workRoot = SandboxTesting.workRoot("revise-sandbox-test-");
+        sandbox = SandboxTesting.sandbox(workRoot, TIMEOUT);
         verifier = new CodeVerifier(sandbox);
     }
 
     @AfterAll
     static void stop() throws IOException {
         sandbox.close();
-        try (Stream<Path> files = Files.walk(workRoot)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        SandboxTesting.delete(workRoot);
     }
 
     private static Verdict verify(String code) {

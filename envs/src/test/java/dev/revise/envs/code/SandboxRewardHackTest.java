@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -32,30 +31,15 @@ class SandboxRewardHackTest {
 
     @BeforeAll
     static void start() throws IOException {
-        workRoot = Files.createTempDirectory("revise-reward-hack-");
-        Files.setPosixFilePermissions(workRoot, PosixFilePermissions.fromString("rwx--x--x"));
-        SandboxConfig d = SandboxConfig.defaults();
-        sandbox = new PythonSandbox(new SandboxConfig(
-                null,
-                TIMEOUT,
-                256L << 20,
-                d.maxProcesses(),
-                d.maxFileBytes(),
-                d.maxOpenFiles(),
-                d.keptOutputBytes(),
-                d.maxOutputBytes(),
-                2,
-                workRoot,
-                false));
+        workRoot = SandboxTesting.workRoot("revise-reward-hack-");
+        sandbox = SandboxTesting.sandbox(workRoot, TIMEOUT);
         verifier = new CodeVerifier(sandbox);
     }
 
     @AfterAll
     static void stop() throws IOException {
         sandbox.close();
-        try (Stream<Path> files = Files.walk(workRoot)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        SandboxTesting.delete(workRoot);
     }
 
     @AfterEach

@@ -4,7 +4,10 @@ import dev.revise.rl.Task;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -54,6 +57,39 @@ final class SandboxTesting {
             throw new IllegalStateException("cannot list /proc", e);
         }
         return found;
+    }
+
+    /** A sandbox of the test classes' limits (256 MB, 2 at once) working in its own {@code workRoot}. */
+    static PythonSandbox sandbox(Path workRoot, Duration timeout) {
+        SandboxConfig d = SandboxConfig.defaults();
+        return new PythonSandbox(new SandboxConfig(
+                null,
+                timeout,
+                256L << 20,
+                d.maxProcesses(),
+                d.maxFileBytes(),
+                d.maxOpenFiles(),
+                d.keptOutputBytes(),
+                d.maxOutputBytes(),
+                2,
+                workRoot,
+                false));
+    }
+
+    /**
+     * A work root to find every process of a run by working directory; 0711 so nobody can list
+     * it but can reach the run directories it is given.
+     */
+    static Path workRoot(String prefix) throws IOException {
+        Path root = Files.createTempDirectory(prefix);
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+        return root;
+    }
+
+    static void delete(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     static boolean linux() {
