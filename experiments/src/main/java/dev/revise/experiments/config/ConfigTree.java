@@ -9,6 +9,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,18 +94,37 @@ public final class ConfigTree {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": config file not found");
         }
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot be read: " + e.getMessage(), e);
         }
-        JsonNode node = readYaml(text, file.toString());
+        JsonNode node = readYaml(utf8(bytes, file), file.toString());
         if (node == null || node.isNull() || node.isMissingNode()) {
             return; // an empty file changes nothing
         }
         resolvePaths(node, file.toAbsolutePath().getParent());
         merge(root, node, "", file.toString());
+    }
+
+    /** The text of a config file; bytes that are not UTF-8 fail naming the file and line. */
+    private static String utf8(byte[] bytes, Path file) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(in)
+                    .toString();
+        } catch (CharacterCodingException e) {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
+            }
+            throw new IllegalArgumentException(file + ":" + line + ": not UTF-8 text (byte " + in.position() + ")", e);
+        }
     }
 
     private static void resolvePaths(JsonNode node, Path base) {
