@@ -172,6 +172,9 @@ public final class ConfigTree {
             throw new IllegalArgumentException("--set " + assignment + ": expected key.path=value");
         }
         String path = assignment.substring(0, eq).strip();
+        if (path.isEmpty() || path.startsWith(".") || path.endsWith(".") || path.contains("..")) {
+            throw new IllegalArgumentException("--set " + assignment + ": expected key.path=value, got key '" + path + "'");
+        }
         String text = assignment.substring(eq + 1);
         JsonNode value;
         try {
