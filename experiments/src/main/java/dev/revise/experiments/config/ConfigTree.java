@@ -14,6 +14,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +105,7 @@ public final class ConfigTree {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return; // an empty file changes nothing
         }
-        resolvePaths(node, file.toAbsolutePath().getParent());
+        resolvePaths(node, file);
         merge(root, node, "", file.toString());
     }
 
@@ -127,7 +128,8 @@ public final class ConfigTree {
         }
     }
 
-    private static void resolvePaths(JsonNode node, Path base) {
+    private static void resolvePaths(JsonNode node, Path file) {
+        Path base = file.toAbsolutePath().getParent();
         for (String key : PATH_KEYS) {
             String[] parts = key.split("\\.");
             JsonNode parent = node;
@@ -136,12 +138,17 @@ public final class ConfigTree {
             }
             if (parent instanceof ObjectNode obj && obj.get(parts[parts.length - 1]) != null) {
                 JsonNode v = obj.get(parts[parts.length - 1]);
-                if (v.isTextual()
-                        && looksLikePath(v.asText())
-                        && !Path.of(v.asText()).isAbsolute()) {
-                    obj.put(
-                            parts[parts.length - 1],
-                            base.resolve(v.asText()).normalize().toString());
+                if (v.isTextual() && looksLikePath(v.asText())) {
+                    Path p;
+                    try {
+                        p = Path.of(v.asText());
+                    } catch (InvalidPathException e) {
+                        throw new IllegalArgumentException(
+                                file + ": " + key + ": not a valid path: " + e.getReason() + ": '" + v.asText() + "'");
+                    }
+                    if (!p.isAbsolute()) {
+                        obj.put(parts[parts.length - 1], base.resolve(p).normalize().toString());
+                    }
                 }
             }
         }
