@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.revise.rl.Task;
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads tasks from JSONL files (optionally gzipped) and from the datasets shipped with revise.
@@ -56,7 +58,12 @@ public final class JsonlTasks {
      */
     public static List<Task> read(Path file, Function<JsonlLine, Task> toTask) {
         try (InputStream raw = Files.newInputStream(file)) {
-            InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+            InputStream in;
+            try {
+                in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+            } catch (ZipException | EOFException e) {
+                throw new IllegalArgumentException(file + ":1: not a gzip file" + reason(e));
+            }
             return parse(in, file.toString(), idPrefix(file), toTask);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": file not found");
@@ -95,7 +102,7 @@ public final class JsonlTasks {
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         String line;
         int number = 0;
-        while ((line = reader.readLine()) != null) {
+        while ((line = readLine(reader, where, number + 1)) != null) {
             number++;
             if (line.isBlank()) {
                 continue;
@@ -120,6 +127,19 @@ public final class JsonlTasks {
             throw new IllegalArgumentException(where + ": no tasks");
         }
         return tasks;
+    }
+
+    /** The next line; compressed data that ends early or is corrupt fails naming the file and line. */
+    private static String readLine(BufferedReader reader, String where, int number) throws IOException {
+        try {
+            return reader.readLine();
+        } catch (ZipException | EOFException e) {
+            throw new IllegalArgumentException(where + ":" + number + ": corrupt or truncated gzip data" + reason(e));
+        }
+    }
+
+    private static String reason(IOException e) {
+        return e.getMessage() == null ? "" : " (" + e.getMessage() + ")";
     }
 
     private static Task toTask(JsonlLine line, JsonlFormat format) {
