@@ -147,7 +147,9 @@ public final class ConfigTree {
                                 file + ": " + key + ": not a valid path: " + e.getReason() + ": '" + v.asText() + "'");
                     }
                     if (!p.isAbsolute()) {
-                        obj.put(parts[parts.length - 1], base.resolve(p).normalize().toString());
+                        obj.put(
+                                parts[parts.length - 1],
+                                base.resolve(p).normalize().toString());
                     }
                 }
             }
@@ -180,7 +182,8 @@ public final class ConfigTree {
         }
         String path = assignment.substring(0, eq).strip();
         if (path.isEmpty() || path.startsWith(".") || path.endsWith(".") || path.contains("..")) {
-            throw new IllegalArgumentException("--set " + assignment + ": expected key.path=value, got key '" + path + "'");
+            throw new IllegalArgumentException(
+                    "--set " + assignment + ": expected key.path=value, got key '" + path + "'");
         }
         String text = assignment.substring(eq + 1);
         JsonNode value;
@@ -207,6 +210,7 @@ public final class ConfigTree {
             String key = e.getKey();
             String path = prefix.isEmpty() ? key : prefix + "." + key;
             JsonNode value = e.getValue();
+            requireFinite(value, path, source);
             boolean open = isOpen(path);
             if (!base.has(key) && !open) {
                 throw new IllegalArgumentException(source + ": " + path + ": unknown key; known keys"
@@ -224,6 +228,26 @@ public final class ConfigTree {
             } else {
                 checkKind(current, value, path, source);
                 base.set(key, value.deepCopy());
+            }
+        }
+    }
+
+    /**
+     * Refuses numbers beyond double range ({@code 1e400} reads as Infinity, which the resolved
+     * config would write as the text {@code Infinity}, so a checkpoint's config would not read back).
+     */
+    private static void requireFinite(JsonNode value, String path, String source) {
+        if (value.isFloatingPointNumber() && !Double.isFinite(value.asDouble())) {
+            throw new IllegalArgumentException(
+                    source + ": " + path + ": the number is beyond the range of a double (" + value.asText() + ")");
+        }
+        if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                requireFinite(value.get(i), path + "[" + i + "]", source);
+            }
+        } else if (value.isObject()) {
+            for (Map.Entry<String, JsonNode> e : value.properties()) {
+                requireFinite(e.getValue(), path + "." + e.getKey(), source);
             }
         }
     }
