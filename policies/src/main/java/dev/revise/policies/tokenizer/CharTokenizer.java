@@ -113,7 +113,12 @@ public final class CharTokenizer implements TextTokenizer {
         });
         List<String> specials = new ArrayList<>();
         for (JsonNode added : root.path("added_tokens")) {
-            specials.add(added.path("content").asText());
+            String content = added.path("content").asText();
+            if (!vocab.containsKey(content)) {
+                throw new IllegalArgumentException(
+                        file + ": added_tokens entry '" + content + "' is not in model.vocab");
+            }
+            specials.add(content);
         }
         return new CharTokenizer(vocab, specials);
     }
