@@ -14,11 +14,13 @@ import java.util.OptionalInt;
  * and padding switched off (DJL would otherwise cut at 512 tokens with only a warning).
  */
 public final class HfTokenizer implements TextTokenizer, AutoCloseable {
+    private final Path file;
     private final HuggingFaceTokenizer tokenizer;
     private final int vocabSize;
     private final Map<String, Integer> specialIds;
 
     HfTokenizer(Path file, JsonNode root) throws IOException {
+        this.file = file;
         this.tokenizer = HuggingFaceTokenizer.newInstance(
                 file,
                 Map.of(
@@ -45,8 +47,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
     @Override
     public int[] encode(String text) {
-        Encoding enc = tokenizer.encode(text, false, false);
-        long[] ids = enc.getIds();
+        long[] ids = nativeEncode(text).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             out[i] = Math.toIntExact(ids[i]);
@@ -56,7 +57,19 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
 
     /** The token pieces of {@code text} as the tokenizers library names them (e.g. {@code Ġthe}). */
     public String[] tokens(String text) {
-        return tokenizer.encode(text, false, false).getTokens();
+        return nativeEncode(text).getTokens();
+    }
+
+    /**
+     * The native library's encoding; its errors (e.g. WordPiece's "Missing [UNK] token from the
+     * vocabulary" for a word it cannot split) name the tokenizer file.
+     */
+    private Encoding nativeEncode(String text) {
+        try {
+            return tokenizer.encode(text, false, false);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": the tokenizer cannot encode the text: " + e.getMessage(), e);
+        }
     }
 
     @Override

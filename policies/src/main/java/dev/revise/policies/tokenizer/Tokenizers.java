@@ -27,6 +27,20 @@ public final class Tokenizers {
         if (root == null || !root.isObject() || !root.path("model").isObject()) {
             throw new CheckpointException(file + ": not a tokenizer.json (no 'model' object)");
         }
+        JsonNode model = root.path("model");
+        JsonNode unk = model.path("unk_token");
+        if (unk.isTextual()
+                && model.path("vocab").isObject()
+                && !model.path("vocab").has(unk.asText())) {
+            boolean added = false;
+            for (JsonNode t : root.path("added_tokens")) {
+                added |= unk.asText().equals(t.path("content").asText());
+            }
+            if (!added) {
+                // the native library loads such a file, then fails encoding any word it cannot split
+                throw new CheckpointException(file + ": model.unk_token '" + unk.asText() + "' is not in model.vocab");
+            }
+        }
         try {
             if (CharTokenizer.isCharLevel(root)) {
                 return CharTokenizer.fromJson(root, file);

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.AfterAll;
 /**
  * Fuzzes {@code tokenizer.json} loading ({@link Tokenizers#load}): the Java char-level tokenizer
  * and the native Hugging Face one. Property: the file loads and the loaded tokenizer encodes and
- * decodes a fixed text with special tokens (a character outside a vocabulary without {@code <unk>}
- * may be refused with an {@link IllegalArgumentException}); or loading fails with a {@link
+ * decodes a fixed text with special tokens (text it cannot encode, e.g. a character outside a
+ * vocabulary without {@code <unk>}, may be refused with an {@link IllegalArgumentException}, naming
+ * the file for the native tokenizer); or loading fails with a {@link
  * CheckpointException} whose message starts with the file's path. A crash of the native library
  * (which would take the JVM down) is a finding as well.
  *
@@ -44,7 +45,9 @@ class TokenizerJsonFuzzTest {
                 ids = tokenizer.encode(TEXT);
             } catch (IllegalArgumentException e) {
                 assertTrue(
-                        tokenizer instanceof CharTokenizer && e.getMessage().contains("not in the vocabulary"),
+                        tokenizer instanceof CharTokenizer
+                                ? e.getMessage().contains("not in the vocabulary")
+                                : e.getMessage().startsWith(file + ": the tokenizer cannot encode"),
                         e::toString);
                 return;
             }
