@@ -24,7 +24,14 @@ final class Evaluator {
             return evalUnlocated(e, scope);
         } catch (JinjaException ex) {
             throw ex.atLine(e.line());
+        } catch (StackOverflowError overflow) {
+            throw recursion(e.line());
         }
+    }
+
+    /** Python's RecursionError, e.g. for a macro that calls itself without end. */
+    static JinjaException recursion(int line) {
+        return new JinjaException(JinjaException.Kind.RecursionError, "maximum recursion depth exceeded", line);
     }
 
     Object evalWithInput(Expr filterChain, Scope scope, String input) {

@@ -72,6 +72,8 @@ final class Interpreter {
                 f = exec(s, scope, out);
             } catch (JinjaException e) {
                 throw e.atLine(s.line());
+            } catch (StackOverflowError overflow) {
+                throw Evaluator.recursion(s.line());
             }
             if (f != Flow.NORMAL) {
                 return f;

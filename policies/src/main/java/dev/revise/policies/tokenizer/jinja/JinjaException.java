@@ -26,6 +26,8 @@ public final class JinjaException extends RuntimeException {
         KeyError,
         ZeroDivisionError,
         OverflowError,
+        /** Python's RecursionError: a macro calling itself without end, or a template nested too deeply. */
+        RecursionError,
         /** A jinja2 feature this engine deliberately does not implement. */
         Unsupported
     }

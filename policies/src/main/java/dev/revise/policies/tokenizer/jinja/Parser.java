@@ -30,7 +30,16 @@ final class Parser extends ExprParser {
 
     static List<Stmt> parse(String source) {
         Parser parser = new Parser(Lexer.tokenize(source));
-        List<Stmt> body = parser.subparse(null);
+        List<Stmt> body;
+        try {
+            body = parser.subparse(null);
+        } catch (StackOverflowError e) {
+            // as CPython's parser gives up on too deep nesting (jinja2 parses recursively too)
+            throw new JinjaException(
+                    JinjaException.Kind.RecursionError,
+                    "maximum recursion depth exceeded: the template nests too deeply",
+                    parser.cur().line());
+        }
         if (parser.deferred != null) {
             throw parser.deferred;
         }
