@@ -339,7 +339,7 @@ final class Filters {
     }
 
     private static String indent(String s, Object width, boolean first, boolean blank) {
-        String indention = width instanceof String w ? w : " ".repeat((int) Math.max(0, Args.intArg("indent", width)));
+        String indention = width instanceof String w ? w : PyStr.repeat(" ", Args.intArg("indent", width));
         List<Object> lines = PyStr.splitlines(s + "\n", false);
         StringBuilder rv = new StringBuilder();
         if (blank) {
@@ -389,13 +389,26 @@ final class Filters {
                 if (precision >= 0) {
                     return l;
                 }
-                return new BigDecimal(l)
-                        .setScale((int) precision, RoundingMode.HALF_EVEN)
-                        .longValueExact();
+                if (precision < -19) {
+                    return 0L; // every long rounds to 0 at 10^20 and beyond
+                }
+                try {
+                    return new BigDecimal(l)
+                            .setScale((int) precision, RoundingMode.HALF_EVEN)
+                            .longValueExact();
+                } catch (ArithmeticException e) {
+                    throw new JinjaException(
+                            JinjaException.Kind.OverflowError,
+                            "an int result beyond 64 bits (Python ints are unbounded) is not supported by this Jinja"
+                                    + " engine");
+                }
             }
             double d = (Double) v;
-            if (!Double.isFinite(d)) {
-                return d;
+            if (!Double.isFinite(d) || precision > 400) {
+                return d; // a double has no decimal digits beyond ~330 places: Python returns it unchanged
+            }
+            if (precision < -400) {
+                return Math.copySign(0.0, d);
             }
             double r = new BigDecimal(d)
                     .setScale((int) precision, RoundingMode.HALF_EVEN)

@@ -35,7 +35,7 @@ final class Json {
         if (indent instanceof String s) {
             ind = s;
         } else if (Py.isInt(indent)) {
-            ind = " ".repeat((int) Math.max(0, Py.asLong(indent)));
+            ind = PyStr.repeat(" ", Py.asLong(indent));
         } else if (indent != null) {
             throw JinjaException.type("can't multiply sequence by non-int of type '" + PyOps.typeName(indent) + "'");
         }

@@ -239,8 +239,8 @@ final class Methods {
                 }
                 return switch (name) {
                     case "center" -> PyStr.center(s, width, fill);
-                    case "ljust" -> s + fill.repeat((int) pad);
-                    default -> fill.repeat((int) pad) + s;
+                    case "ljust" -> s + PyStr.repeat(fill, pad);
+                    default -> PyStr.repeat(fill, pad) + s;
                 };
             }
             case "zfill": {
@@ -250,7 +250,7 @@ final class Methods {
                     return s;
                 }
                 boolean signed = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-');
-                return signed ? s.charAt(0) + "0".repeat((int) pad) + s.substring(1) : "0".repeat((int) pad) + s;
+                return signed ? s.charAt(0) + PyStr.repeat("0", pad) + s.substring(1) : PyStr.repeat("0", pad) + s;
             }
             case "partition":
             case "rpartition": {

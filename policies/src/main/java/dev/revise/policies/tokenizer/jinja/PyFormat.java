@@ -169,6 +169,7 @@ final class PyFormat {
         int width = 0;
         while (i < spec.length() && Character.isDigit(spec.charAt(i))) {
             width = width * 10 + (spec.charAt(i++) - '0');
+            checkFormatSize(width);
         }
         char grouping = 0;
         if (i < spec.length() && (spec.charAt(i) == ',' || spec.charAt(i) == '_')) {
@@ -180,6 +181,7 @@ final class PyFormat {
             precision = 0;
             while (i < spec.length() && Character.isDigit(spec.charAt(i))) {
                 precision = precision * 10 + (spec.charAt(i++) - '0');
+                checkFormatSize(precision);
             }
         }
         char type = i < spec.length() ? spec.charAt(i++) : 0;
@@ -253,7 +255,7 @@ final class PyFormat {
         if (len >= width) {
             return body;
         }
-        String f = String.valueOf(fill).repeat(width - len);
+        String f = PyStr.repeat(String.valueOf(fill), width - len);
         return switch (align) {
             case '<' -> body + f;
             case '^' -> f.substring(0, (width - len) / 2) + body + f.substring((width - len) / 2);
@@ -265,12 +267,30 @@ final class PyFormat {
         };
     }
 
+    /** Decimal places beyond which a double's fixed-point expansion is all zeros (1074, rounded up). */
+    private static final int EXACT_DECIMALS = 1100;
+
+    /** A width or precision that would build a string beyond the engine's limit is refused while parsing. */
+    private static void checkFormatSize(long n) {
+        if (n > PyStr.MAX_SIZE) {
+            throw new JinjaException(
+                    JinjaException.Kind.OverflowError,
+                    "a format width or precision beyond " + PyStr.MAX_SIZE + " is too large for this engine");
+        }
+    }
+
     /** A non-negative finite-or-not double as Python's f/F/e/E/% conversions print it. */
     static String fixedOrExp(double d, int precision, char type) {
         if (Double.isNaN(d) || Double.isInfinite(d)) {
             String s = Double.isNaN(d) ? "nan" : "inf";
             s = Character.isUpperCase(type) ? s.toUpperCase() : s;
             return type == '%' ? s + "%" : s;
+        }
+        if (precision > EXACT_DECIMALS && type != 'e' && type != 'E') {
+            // every decimal of a double beyond its exact expansion (at most 1074 places) is 0
+            String exact = fixedOrExp(d, EXACT_DECIMALS, type);
+            int end = type == '%' ? exact.length() - 1 : exact.length();
+            return exact.substring(0, end) + PyStr.repeat("0", precision - EXACT_DECIMALS) + exact.substring(end);
         }
         if (type == '%') {
             return new BigDecimal(d)
@@ -286,8 +306,12 @@ final class PyFormat {
                 ? BigDecimal.ZERO.setScale(precision)
                 : new BigDecimal(d).round(new MathContext(precision + 1, RoundingMode.HALF_EVEN));
         int exp = d == 0 ? 0 : r.precision() - r.scale() - 1;
-        String digits = d == 0 ? "0".repeat(precision + 1) : r.unscaledValue().toString();
-        digits = (digits + "0".repeat(precision + 1)).substring(0, precision + 1);
+        String digits =
+                d == 0 ? PyStr.repeat("0", precision + 1) : r.unscaledValue().toString();
+        if (digits.length() < precision + 1) {
+            digits = digits + PyStr.repeat("0", precision + 1 - digits.length());
+        }
+        digits = digits.substring(0, precision + 1);
         String mant = precision == 0 ? digits : digits.charAt(0) + "." + digits.substring(1);
         String e = String.format("%s%s%02d", type == 'E' ? "E" : "e", exp < 0 ? "-" : "+", Math.abs(exp));
         return mant + e;

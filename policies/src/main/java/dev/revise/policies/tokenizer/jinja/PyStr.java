@@ -358,6 +358,22 @@ final class PyStr {
         return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
     }
 
+    /** Larger strings and sequences than this are refused (an OverflowError), rather than filling the heap. */
+    static final long MAX_SIZE = 50_000_000L;
+
+    /** {@code s} repeated {@code n} times ({@code n <= 0}: empty), refused beyond {@link #MAX_SIZE} characters. */
+    static String repeat(String s, long n) {
+        if (n <= 0) {
+            return "";
+        }
+        if (n > MAX_SIZE || n * s.length() > MAX_SIZE) {
+            throw new JinjaException(
+                    JinjaException.Kind.OverflowError,
+                    "a string of " + n + " repetitions is too large for this engine");
+        }
+        return s.repeat((int) n);
+    }
+
     /** Python's str.center(width, fill), including its odd-padding rule. */
     static String center(String s, long width, String fill) {
         long len = PyOps.len(s);
@@ -366,6 +382,6 @@ final class PyStr {
         }
         long marg = width - len;
         long left = marg / 2 + (marg & width & 1);
-        return fill.repeat((int) left) + s + fill.repeat((int) (marg - left));
+        return repeat(fill, left) + s + repeat(fill, marg - left);
     }
 }

@@ -188,6 +188,10 @@ final class Sequences {
                 Object fill = Args.or(a[1], null);
                 return Filters.lazy("generator", () -> {
                     List<Object> seq = PyOps.toList(v);
+                    if (slices == 0) { // raised when iterated, as jinja2's generator raises it
+                        throw new JinjaException(
+                                JinjaException.Kind.ZeroDivisionError, "integer division or modulo by zero");
+                    }
                     long perSlice = Math.floorDiv(seq.size(), slices);
                     long withExtra = Math.floorMod(seq.size(), slices);
                     long offset = 0;
