@@ -29,8 +29,44 @@ class ExprParser {
     /** Names read in each enclosing macro body, to know if it uses caller/varargs/kwargs. */
     protected final Deque<Set<String>> macroNames = new ArrayDeque<>();
 
+    /**
+     * Nesting deeper than this (brackets, unary operators, blocks) is refused as jinja2's recursive
+     * parser would fail on it (Python's recursion limit; CPython's own parser stops at 200 nested
+     * parentheses), before the JVM's stack runs out.
+     */
+    static final int MAX_NESTING = 200;
+    /** Longer chains of filters, tests, calls and subscripts on one value are refused likewise. */
+    static final int MAX_CHAIN = 1000;
+
+    private int nesting;
+
     ExprParser(List<Token> toks) {
         this.toks = toks;
+    }
+
+    /** Enters one level of nesting; every call is paired with {@link #leave()}. */
+    protected void enter() {
+        if (++nesting > MAX_NESTING) {
+            nesting = 0; // the error ends parsing
+            throw new JinjaException(
+                    JinjaException.Kind.RecursionError,
+                    "maximum recursion depth exceeded: the template nests more than " + MAX_NESTING + " levels deep",
+                    cur().line());
+        }
+    }
+
+    protected void leave() {
+        nesting--;
+    }
+
+    private void checkChain(int length) {
+        if (length > MAX_CHAIN) {
+            throw new JinjaException(
+                    JinjaException.Kind.RecursionError,
+                    "maximum recursion depth exceeded: more than " + MAX_CHAIN + " filters, tests, calls or subscripts"
+                            + " in a row",
+                    cur().line());
+        }
     }
 
     protected Token cur() {
@@ -160,7 +196,12 @@ class ExprParser {
     private Expr not() {
         if (cur().isName("not")) {
             int line = next().line();
-            return new Node.Unary("not", not(), line);
+            enter();
+            try {
+                return new Node.Unary("not", not(), line);
+            } finally {
+                leave();
+            }
         }
         return compare();
     }
@@ -249,6 +290,15 @@ class ExprParser {
     }
 
     private Expr unary(boolean withFilter) {
+        enter();
+        try {
+            return unaryNested(withFilter);
+        } finally {
+            leave();
+        }
+    }
+
+    private Expr unaryNested(boolean withFilter) {
         int line = cur().line();
         Expr node;
         if (skipOp("-")) {
@@ -387,7 +437,8 @@ class ExprParser {
     }
 
     private Expr postfix(Expr node) {
-        while (true) {
+        for (int n = 0; ; n++) {
+            checkChain(n);
             if (cur().isOp(".") || cur().isOp("[")) {
                 node = subscript(node);
             } else if (cur().isOp("(")) {
@@ -400,7 +451,8 @@ class ExprParser {
     }
 
     private Expr filterExpr(Expr node) {
-        while (true) {
+        for (int n = 0; ; n++) {
+            checkChain(n);
             if (cur().isOp("|")) {
                 node = filter(node, false);
             } else if (cur().isName("is")) {

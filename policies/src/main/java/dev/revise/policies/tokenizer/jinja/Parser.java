@@ -50,6 +50,15 @@ final class Parser extends ExprParser {
     }
 
     private List<Stmt> subparse(List<String> endTokens) {
+        enter();
+        try {
+            return subparseNested(endTokens);
+        } finally {
+            leave();
+        }
+    }
+
+    private List<Stmt> subparseNested(List<String> endTokens) {
         List<Stmt> body = new ArrayList<>();
         if (endTokens != null) {
             endTokenStack.push(endTokens);
