@@ -2,6 +2,7 @@ package dev.revise.policies.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.revise.policies.checkpoint.CheckpointException;
 import dev.revise.rl.Message;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.AfterAll;
  * saying {@code chat template failed: line <n>: ...}.
  *
  * <p>Input: the first byte chooses the file (even: {@code chat_template.jinja}, odd: {@code
- * tokenizer_config.json}), the rest is its content. Regression inputs: {@code
+ * tokenizer_config.json}), the rest is its content; {@code jinja.dict} gives the mutator Jinja's
+ * syntax. Regression inputs: {@code
  * src/test/resources/dev/revise/policies/tokenizer/ChatTemplateFuzzTestInputs/}.
  */
 class ChatTemplateFuzzTest {
@@ -32,6 +34,7 @@ class ChatTemplateFuzzTest {
             Message.user("The answer is incorrect. Please try again."));
     private static Path dir;
 
+    @DictionaryFile(resourcePath = "/dev/revise/policies/tokenizer/jinja.dict")
     @FuzzTest(maxDuration = "30s")
     void loadAndRenderChatTemplate(byte[] data) throws IOException {
         if (data.length == 0) {
