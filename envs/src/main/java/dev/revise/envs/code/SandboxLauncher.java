@@ -225,14 +225,7 @@ final class SandboxLauncher {
         List<Path> files = new ArrayList<>();
         files.add(Files.writeString(dir.resolve(PROGRAM), program, StandardCharsets.UTF_8));
         if (harness) {
-            try (InputStream in = SandboxLauncher.class.getResourceAsStream(HARNESS)) {
-                if (in == null) {
-                    throw new IllegalStateException("python sandbox: " + HARNESS + " is missing from the classpath");
-                }
-                Path h = dir.resolve(HARNESS);
-                Files.copy(in, h);
-                files.add(h);
-            }
+            files.add(Files.write(dir.resolve(HARNESS), harnessSource()));
         }
         if (t.mountView()) {
             // The mount point of the run's own root; the files are copied into its tmpfs work dir.
@@ -247,6 +240,23 @@ final class SandboxLauncher {
             setPermissions(f, "rw-r--r--");
         }
         setPermissions(dir, "rwx------");
+    }
+
+    private static volatile byte[] harnessSource;
+
+    /** harness.py's bytes, read from the classpath once rather than on every verification. */
+    private static byte[] harnessSource() throws IOException {
+        byte[] source = harnessSource;
+        if (source == null) {
+            try (InputStream in = SandboxLauncher.class.getResourceAsStream(HARNESS)) {
+                if (in == null) {
+                    throw new IllegalStateException("python sandbox: " + HARNESS + " is missing from the classpath");
+                }
+                source = in.readAllBytes();
+            }
+            harnessSource = source;
+        }
+        return source;
     }
 
     List<String> command(Path dir, Tools t) {
